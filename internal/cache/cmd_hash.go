@@ -1,0 +1,6 @@
+package cache
+
+// Hash commands.
+func hashCommands() []*Command {
+	return nil
+}

@@ -1,0 +1,6 @@
+package cache
+
+// List commands.
+func listCommands() []*Command {
+	return nil
+}

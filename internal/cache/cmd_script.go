@@ -1,0 +1,6 @@
+package cache
+
+// Script commands.
+func scriptCommands() []*Command {
+	return nil
+}

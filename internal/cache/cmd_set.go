@@ -1,0 +1,6 @@
+package cache
+
+// Set commands.
+func setCommands() []*Command {
+	return nil
+}

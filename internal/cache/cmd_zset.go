@@ -1,0 +1,6 @@
+package cache
+
+// Zset commands.
+func zsetCommands() []*Command {
+	return nil
+}

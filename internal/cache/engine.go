@@ -104,10 +104,7 @@ func (e *Engine) nowLocked() int64 {
 // index the caller must see Durable before it acknowledges (0 for reads).
 func (e *Engine) Exec(dbi int, cmd *Command, args [][]byte, w Reply) uint64 {
 	if cmd.Flags&FlagWrite == 0 {
-		e.mu.RLock()
-		c := Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: e.nowLocked(), W: w, seed: e.readSeed()}
-		cmd.Run(&c, args)
-		e.mu.RUnlock()
+		e.execRead(dbi, cmd, args, w)
 		return 0
 	}
 	if cmd.Flags&FlagDenyOOM != 0 && !e.makeRoom() {
@@ -135,6 +132,13 @@ func (e *Engine) Exec(dbi int, cmd *Command, args [][]byte, w Reply) uint64 {
 	}
 	e.applyCommandLocked(ts, seed, dbi, cmd, args, w)
 	return idx
+}
+
+func (e *Engine) execRead(dbi int, cmd *Command, args [][]byte, w Reply) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	c := Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: e.nowLocked(), W: w, seed: e.readSeed()}
+	cmd.Run(&c, args)
 }
 
 // Durable waits until the write at index may be acknowledged.
@@ -224,3 +228,10 @@ func (discardReply) Double(float64)    {}
 func (discardReply) Bool(bool)         {}
 func (discardReply) Verbatim(string)   {}
 func (discardReply) Proto() int        { return 2 }
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.stats
+}

@@ -18,8 +18,9 @@ func (e *Engine) WatchKey(dbi int, key string) Watch {
 // ExecMulti runs a MULTI/EXEC block as one log entry. The WATCHed versions are
 // checked when the entry is applied, not before it is logged, so the check
 // holds in log order. The reply is EXEC's: a null array when a watched key
-// changed, otherwise an array of the commands' replies.
-func (e *Engine) ExecMulti(dbi int, watches []Watch, cmds [][][]byte, w Reply) uint64 {
+// changed, otherwise an array of the commands' replies. ok reports whether
+// the block ran.
+func (e *Engine) ExecMulti(dbi int, watches []Watch, cmds [][][]byte, w Reply) (idx uint64, ok bool) {
 	write := false
 	for i, args := range cmds {
 		cmd := e.cmds.lookup(args[0])
@@ -34,23 +35,22 @@ func (e *Engine) ExecMulti(dbi int, watches []Watch, cmds [][][]byte, w Reply) u
 		}
 	}
 	if write && !e.makeRoom() && multiDeniesOOM(e, cmds) {
-		w.Error("EXECABORT Transaction discarded because of previous errors.")
-		return 0
+		w.Error(ErrOOM)
+		return 0, false
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ts, seed := e.stampLocked()
-	var idx uint64
 	if write {
 		var err error
 		idx, err = e.appendLocked(encodeMulti(ts, seed, dbi, watches, cmds))
 		if err != nil {
 			w.Error("MISCONF Errors writing to the append only file: " + err.Error())
-			return 0
+			return 0, false
 		}
 	}
-	e.applyMultiLocked(ts, seed, dbi, watches, cmds, w)
-	return idx
+	ok = e.applyMultiLocked(ts, seed, dbi, watches, cmds, w)
+	return idx, ok
 }
 
 func multiDeniesOOM(e *Engine, cmds [][][]byte) bool {
@@ -64,7 +64,7 @@ func multiDeniesOOM(e *Engine, cmds [][][]byte) bool {
 
 // applyMultiLocked is the transition for a MULTI/EXEC entry. SELECT inside the
 // block switches the database for the commands after it.
-func (e *Engine) applyMultiLocked(ts int64, seed uint64, dbi int, watches []Watch, cmds [][][]byte, w Reply) {
+func (e *Engine) applyMultiLocked(ts int64, seed uint64, dbi int, watches []Watch, cmds [][][]byte, w Reply) bool {
 	for _, wt := range watches {
 		d := e.ks.dbs[wt.DB]
 		var ver uint64
@@ -73,7 +73,7 @@ func (e *Engine) applyMultiLocked(ts int64, seed uint64, dbi int, watches []Watc
 		}
 		if ver != wt.Version || d.epoch != wt.Epoch {
 			w.NullArray()
-			return
+			return false
 		}
 	}
 	w.Array(len(cmds))
@@ -100,6 +100,7 @@ func (e *Engine) applyMultiLocked(ts int64, seed uint64, dbi int, watches []Watc
 		c.finish()
 	}
 	e.wakeReadyLocked()
+	return true
 }
 
 func parseDBIndex(args [][]byte) (int, bool) {

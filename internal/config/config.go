@@ -1,0 +1,254 @@
+// Package config is the one place that reads configuration: defaults, then a
+// YAML file (--config), then TRIAD_* environment variables, then flags —
+// each later source overriding the earlier. It validates the result and
+// builds the per-package configurations.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the user-facing configuration of one node.
+type Config struct {
+	// DataDir holds the node's logs and snapshots (default ./triad-data).
+	DataDir string `yaml:"data-dir"`
+	// RepairLog truncates a corrupt log at the first bad record instead of
+	// refusing to start (losing what follows it). Default false.
+	RepairLog bool  `yaml:"repair-log"`
+	Cache     Cache `yaml:"cache"`
+	HTTP      HTTP  `yaml:"http"`
+	Log       Log   `yaml:"log"`
+}
+
+// Cache configures the Redis-compatible service.
+type Cache struct {
+	// Addr is the RESP listen address (default 127.0.0.1:6379).
+	Addr string `yaml:"addr"`
+	// MaxMemory is maxmemory ("0": no limit; "100mb", "2gb"…).
+	MaxMemory string `yaml:"maxmemory"`
+	// MaxMemoryPolicy is maxmemory-policy (default noeviction).
+	MaxMemoryPolicy string `yaml:"maxmemory-policy"`
+	// AppendFsync is always, everysec (default) or no.
+	AppendFsync string `yaml:"appendfsync"`
+	// RequirePass is the default user's password ("" none).
+	RequirePass string `yaml:"requirepass"`
+	// ProtectedMode refuses non-loopback clients while no password is set.
+	ProtectedMode bool `yaml:"protected-mode"`
+	// MaxClients is maxclients (default 10000).
+	MaxClients int `yaml:"maxclients"`
+	// Timeout closes idle clients after this many seconds (0: never).
+	Timeout int `yaml:"timeout"`
+	// TLSCert and TLSKey enable TLS on the RESP port (both or neither).
+	TLSCert string `yaml:"tls-cert"`
+	TLSKey  string `yaml:"tls-key"`
+	// SnapshotLogBytes: a snapshot is taken once the log has grown this
+	// much since the last one (default 64mb), so restart replays little.
+	SnapshotLogBytes string `yaml:"snapshot-log-bytes"`
+}
+
+// HTTP configures the health and metrics endpoint.
+type HTTP struct {
+	Addr string `yaml:"addr"` // default 127.0.0.1:8080; "" disables
+}
+
+// Log configures logging.
+type Log struct {
+	Format string `yaml:"format"` // text (default) or json
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+}
+
+// Default returns the configuration of `triad` with no arguments.
+func Default() Config {
+	return Config{
+		DataDir: "triad-data",
+		Cache: Cache{Addr: "127.0.0.1:6379", MaxMemory: "0", MaxMemoryPolicy: "noeviction",
+			AppendFsync: "everysec", ProtectedMode: true, MaxClients: 10000, SnapshotLogBytes: "64mb"},
+		HTTP: HTTP{Addr: "127.0.0.1:8080"},
+		Log:  Log{Format: "text", Level: "info"},
+	}
+}
+
+// flag describes one setting reachable by flag and environment variable.
+type flag struct {
+	name  string // flag name; env is TRIAD_ + upper(name with - → _)
+	usage string
+	str   func(c *Config) *string
+	boolv func(c *Config) *bool
+	intv  func(c *Config) *int
+}
+
+var flags = []flag{
+	{name: "data-dir", usage: "directory for logs and snapshots", str: func(c *Config) *string { return &c.DataDir }},
+	{name: "repair-log", usage: "truncate a corrupt log at the first bad record instead of refusing to start (loses the records after it)", boolv: func(c *Config) *bool { return &c.RepairLog }},
+	{name: "cache-addr", usage: "RESP (Redis) listen address", str: func(c *Config) *string { return &c.Cache.Addr }},
+	{name: "maxmemory", usage: "cache memory limit (0 = none; e.g. 100mb, 2gb)", str: func(c *Config) *string { return &c.Cache.MaxMemory }},
+	{name: "maxmemory-policy", usage: "eviction policy: noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl", str: func(c *Config) *string { return &c.Cache.MaxMemoryPolicy }},
+	{name: "appendfsync", usage: "log sync policy: always, everysec or no", str: func(c *Config) *string { return &c.Cache.AppendFsync }},
+	{name: "requirepass", usage: "password of the default cache user", str: func(c *Config) *string { return &c.Cache.RequirePass }},
+	{name: "protected-mode", usage: "without a password, accept only loopback cache clients", boolv: func(c *Config) *bool { return &c.Cache.ProtectedMode }},
+	{name: "maxclients", usage: "maximum number of cache clients", intv: func(c *Config) *int { return &c.Cache.MaxClients }},
+	{name: "timeout", usage: "close cache clients idle for this many seconds (0 = never)", intv: func(c *Config) *int { return &c.Cache.Timeout }},
+	{name: "tls-cert", usage: "TLS certificate file for the RESP port", str: func(c *Config) *string { return &c.Cache.TLSCert }},
+	{name: "tls-key", usage: "TLS key file for the RESP port", str: func(c *Config) *string { return &c.Cache.TLSKey }},
+	{name: "snapshot-log-bytes", usage: "take a snapshot after the log grows by this much", str: func(c *Config) *string { return &c.Cache.SnapshotLogBytes }},
+	{name: "http-addr", usage: "health and metrics listen address (empty disables)", str: func(c *Config) *string { return &c.HTTP.Addr }},
+	{name: "log-format", usage: "log format: text or json", str: func(c *Config) *string { return &c.Log.Format }},
+	{name: "log-level", usage: "log level: debug, info, warn, error", str: func(c *Config) *string { return &c.Log.Level }},
+}
+
+// Bind registers the server's flags (and --config) on fs.
+func Bind(fs *pflag.FlagSet) {
+	def := Default()
+	fs.String("config", "", "YAML configuration file")
+	for _, f := range flags {
+		switch {
+		case f.str != nil:
+			fs.String(f.name, *f.str(&def), f.usage)
+		case f.boolv != nil:
+			fs.Bool(f.name, *f.boolv(&def), f.usage)
+		case f.intv != nil:
+			fs.Int(f.name, *f.intv(&def), f.usage)
+		}
+	}
+}
+
+// EnvName is the environment variable for a flag.
+func EnvName(flagName string) string {
+	return "TRIAD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Load builds the configuration from defaults, the file named by --config,
+// the environment (getenv) and the flags that were set on fs, and validates it.
+func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
+	c := Default()
+	path, _ := fs.GetString("config")
+	if path == "" {
+		path = getenv("TRIAD_CONFIG")
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	for _, f := range flags {
+		src, val := "", ""
+		if v := getenv(EnvName(f.name)); v != "" {
+			src, val = EnvName(f.name), v
+		}
+		if fl := fs.Lookup(f.name); fl != nil && fl.Changed {
+			src, val = "--"+f.name, fl.Value.String()
+		}
+		if src == "" {
+			continue
+		}
+		switch {
+		case f.str != nil:
+			*f.str(&c) = val
+		case f.boolv != nil:
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return c, fmt.Errorf("config: %s: %q is not a boolean", src, val)
+			}
+			*f.boolv(&c) = b
+		case f.intv != nil:
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return c, fmt.Errorf("config: %s: %q is not an integer", src, val)
+			}
+			*f.intv(&c) = n
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate checks every setting and names the bad one.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data-dir must not be empty"))
+	}
+	if _, _, err := net.SplitHostPort(c.Cache.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("cache-addr %q: %w", c.Cache.Addr, err))
+	}
+	if c.HTTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("http-addr %q: %w", c.HTTP.Addr, err))
+		}
+	}
+	if _, err := ParseBytes(c.Cache.MaxMemory); err != nil {
+		errs = append(errs, fmt.Errorf("maxmemory %q: %w", c.Cache.MaxMemory, err))
+	}
+	if _, err := ParseBytes(c.Cache.SnapshotLogBytes); err != nil {
+		errs = append(errs, fmt.Errorf("snapshot-log-bytes %q: %w", c.Cache.SnapshotLogBytes, err))
+	}
+	policies := []string{"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}
+	if !slices.Contains(policies, c.Cache.MaxMemoryPolicy) {
+		errs = append(errs, fmt.Errorf("maxmemory-policy %q: must be one of %s", c.Cache.MaxMemoryPolicy, strings.Join(policies, ", ")))
+	}
+	if !slices.Contains([]string{"always", "everysec", "no"}, c.Cache.AppendFsync) {
+		errs = append(errs, fmt.Errorf("appendfsync %q: must be always, everysec or no", c.Cache.AppendFsync))
+	}
+	if c.Cache.MaxClients < 1 {
+		errs = append(errs, fmt.Errorf("maxclients %d: must be at least 1", c.Cache.MaxClients))
+	}
+	if c.Cache.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %d: must not be negative", c.Cache.Timeout))
+	}
+	if (c.Cache.TLSCert == "") != (c.Cache.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
+	}
+	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
+		errs = append(errs, fmt.Errorf("log-format %q: must be text or json", c.Log.Format))
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		errs = append(errs, fmt.Errorf("log-level %q: must be debug, info, warn or error", c.Log.Level))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// ParseBytes parses a memory quantity as redis.conf does: a plain number of
+// bytes, or with k/kb/m/mb/g/gb (k = 1000, kb = 1024).
+func ParseBytes(s string) (int64, error) {
+	ls := strings.ToLower(strings.TrimSpace(s))
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}}
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(ls, u.suffix) {
+			ls, mul = strings.TrimSuffix(ls, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(ls, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("not a memory quantity (e.g. 0, 1048576, 100mb, 2gb)")
+	}
+	return n * mul, nil
+}
+
+// Durations used by the server that users do not set (yet).
+const (
+	ShutdownGrace = 10 * time.Second
+)

@@ -1,0 +1,3 @@
+// Package lint holds the project's structural rules, run as ordinary tests:
+// the one-way package dependencies of ARCHITECTURE.md.
+package lint

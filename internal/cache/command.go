@@ -104,6 +104,7 @@ type Ctx struct {
 	// Scripting: set while a script runs, so commands know they must not block.
 	inScript bool
 	inMulti  bool
+	lfu      bool // maxmemory-policy is an LFU one: lookups update the counter
 }
 
 type touch struct {
@@ -134,6 +135,9 @@ func (c *Ctx) lookup(key []byte) *entry {
 			c.deleteEntry(string(key), e)
 		}
 		return nil
+	}
+	if c.lfu {
+		lfuTouch(e, c.Now)
 	}
 	e.access.Store(lruClock(c.Now))
 	return e
@@ -177,6 +181,7 @@ func (c *Ctx) add(key string, e *entry) {
 	}
 	c.ks.markNew(e)
 	e.ver = c.ks.nextVer()
+	e.hits.Store(lfuInit)
 	e.access.Store(lruClock(c.Now))
 	c.db.keys.Set(key, e)
 	if e.exp != 0 {

@@ -64,6 +64,7 @@ type Engine struct {
 	applied uint64 // journal index of the last applied entry
 	snapGen uint32
 	extras  []SnapshotExtra
+	scripts *scripting
 }
 
 // Stats are counters INFO reports.
@@ -85,6 +86,8 @@ func New(cfg Config, j Journal, log *slog.Logger) *Engine {
 		blocked: newBlockedSet(),
 	}
 	e.cmds = buildTable(allCommands()...)
+	e.scripts = newScripting()
+	registerFunctionsSnapshot(e)
 	return e
 }
 
@@ -118,13 +121,18 @@ func (e *Engine) Exec(dbi int, cmd *Command, args [][]byte, w Reply) uint64 {
 			return 0
 		}
 		cmd = e.cmds.lookup(args[0])
-	}
-	if a := absoluteExpiry(cmd, args, time.Now().UnixMilli()); &a[0] != &args[0] {
-		args, cmd = a, e.cmds.lookup(a[0])
+		if cmd.Flags&FlagWrite == 0 { // e.g. FUNCTION LIST: not logged
+			e.execRead(dbi, cmd, args, w)
+			return 0
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ts, seed := e.stampLocked()
+	// Relative expiry becomes absolute against the entry's own clock.
+	if a := absoluteExpiry(cmd, args, ts); &a[0] != &args[0] {
+		args, cmd = a, e.cmds.lookup(a[0])
+	}
 	idx, err := e.appendLocked(encodeCommand(ts, seed, dbi, args))
 	if err != nil {
 		w.Error("MISCONF Errors writing to the append only file: " + err.Error())
@@ -137,7 +145,7 @@ func (e *Engine) Exec(dbi int, cmd *Command, args [][]byte, w Reply) uint64 {
 func (e *Engine) execRead(dbi int, cmd *Command, args [][]byte, w Reply) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	c := Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: e.nowLocked(), W: w, seed: e.readSeed()}
+	c := Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: e.nowLocked(), W: w, seed: e.readSeed(), lfu: e.lfuLocked()}
 	cmd.Run(&c, args)
 }
 
@@ -174,7 +182,7 @@ func (e *Engine) appendLocked(data []byte) (uint64, error) {
 // transition function: it reads time and randomness only from ts and seed.
 func (e *Engine) applyCommandLocked(ts int64, seed uint64, dbi int, cmd *Command, args [][]byte, w Reply) {
 	c := &e.ctx
-	*c = Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: ts, seed: seed, W: w, applying: true, touched: c.touched[:0]}
+	*c = Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: ts, seed: seed, W: w, applying: true, touched: c.touched[:0], lfu: e.lfuLocked()}
 	cmd.Run(c, args)
 	c.finish()
 	e.wakeReadyLocked()

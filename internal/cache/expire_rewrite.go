@@ -18,24 +18,39 @@ func absoluteExpiry(cmd *Command, args [][]byte, now int64) [][]byte {
 		if cmd.Name == "getex" {
 			first = 2
 		}
-		for i := first; i+1 < len(args); i++ {
-			var unit int64
-			switch {
-			case bytes.EqualFold(args[i], []byte("ex")):
-				unit = 1000
-			case bytes.EqualFold(args[i], []byte("px")):
-				unit = 1
-			default:
-				continue
+		// Rewrite only when every expiry keyword is the same relative one
+		// (the last wins, as in Redis); mixed keywords are left for SET to
+		// refuse with its syntax error.
+		var kw []byte
+		for i := first; i < len(args); i++ {
+			a := args[i]
+			if eqFold(a, "EX") || eqFold(a, "PX") || eqFold(a, "EXAT") || eqFold(a, "PXAT") {
+				if kw != nil && !bytes.EqualFold(kw, a) {
+					return args
+				}
+				kw = a
+				i++
 			}
-			abs, ok := absAt(args[i+1], unit, now)
-			if !ok {
-				return args
-			}
-			out := append([][]byte(nil), args...)
-			out[i], out[i+1] = []byte("PXAT"), abs
-			return out
 		}
+		if kw == nil || eqFold(kw, "EXAT") || eqFold(kw, "PXAT") {
+			return args
+		}
+		unit := int64(1)
+		if eqFold(kw, "EX") {
+			unit = 1000
+		}
+		out := append([][]byte(nil), args...)
+		for i := first; i+1 < len(out); i++ {
+			if bytes.EqualFold(out[i], kw) {
+				abs, ok := absAt(out[i+1], unit, now)
+				if !ok {
+					return args
+				}
+				out[i], out[i+1] = []byte("PXAT"), abs
+				i++
+			}
+		}
+		return out
 	case "setex", "psetex":
 		if len(args) != 4 {
 			return args
@@ -55,8 +70,8 @@ func absoluteExpiry(cmd *Command, args [][]byte, now int64) [][]byte {
 		if cmd.Name == "pexpire" {
 			unit = 1
 		}
-		n, err := strconv.ParseInt(string(args[2]), 10, 64)
-		if err != nil || n > (math.MaxInt64-now)/unit || n < math.MinInt64/unit+now {
+		n, ok := parseInt(args[2])
+		if !ok || n > (math.MaxInt64-now)/unit || n < math.MinInt64/unit+now {
 			return args
 		}
 		out := append([][]byte{[]byte("PEXPIREAT"), args[1], []byte(strconv.FormatInt(now+n*unit, 10))}, args[3:]...)
@@ -67,8 +82,8 @@ func absoluteExpiry(cmd *Command, args [][]byte, now int64) [][]byte {
 
 // absAt converts a positive duration in unit ms to an absolute time.
 func absAt(b []byte, unit, now int64) ([]byte, bool) {
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil || n <= 0 || n > (math.MaxInt64-now)/unit {
+	n, ok := parseInt(b)
+	if !ok || n <= 0 || n > (math.MaxInt64-now)/unit {
 		return nil, false
 	}
 	return []byte(strconv.FormatInt(now+n*unit, 10)), true

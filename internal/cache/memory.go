@@ -189,3 +189,5 @@ func (e *Engine) ExpireKey(dbi int, key string) {
 	}
 	e.applyKeyOpLocked(entExpire, ts, dbi, key)
 }
+
+func (e *Engine) lfuLocked() bool { return strings.HasSuffix(e.cfg.Policy, "-lfu") }

@@ -1,7 +1,5 @@
 package cache
 
-import "time"
-
 // WatchKey returns what WATCH records for key: its current version (0 if it
 // does not exist or has expired) and its database's flush epoch.
 func (e *Engine) WatchKey(dbi int, key string) Watch {
@@ -31,7 +29,7 @@ func (e *Engine) ExecMulti(dbi int, watches []Watch, cmds [][][]byte, w Reply) (
 					args = a
 				}
 			}
-			cmds[i] = absoluteExpiry(cmd, args, time.Now().UnixMilli())
+			cmds[i] = args
 		}
 	}
 	if write && !e.makeRoom() && multiDeniesOOM(e, cmds) {
@@ -41,6 +39,11 @@ func (e *Engine) ExecMulti(dbi int, watches []Watch, cmds [][][]byte, w Reply) (
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ts, seed := e.stampLocked()
+	for i, args := range cmds {
+		if cmd := e.cmds.lookup(args[0]); cmd != nil && cmd.Flags&FlagWrite != 0 {
+			cmds[i] = absoluteExpiry(cmd, args, ts)
+		}
+	}
 	if write {
 		var err error
 		idx, err = e.appendLocked(encodeMulti(ts, seed, dbi, watches, cmds))
@@ -95,7 +98,7 @@ func (e *Engine) applyMultiLocked(ts int64, seed uint64, dbi int, watches []Watc
 		}
 		c := &e.ctx
 		// Each command of the block gets its own seed derived from the entry's.
-		*c = Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: ts, seed: seed + uint64(i)*0x9e3779b97f4a7c15, W: w, applying: true, inMulti: true, touched: c.touched[:0]}
+		*c = Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: ts, seed: seed + uint64(i)*0x9e3779b97f4a7c15, W: w, applying: true, inMulti: true, touched: c.touched[:0], lfu: e.lfuLocked()}
 		cmd.Run(c, args)
 		c.finish()
 	}

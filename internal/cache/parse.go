@@ -9,7 +9,7 @@ import (
 // parseInt parses an integer argument as Redis's string2ll: decimal, no
 // spaces, no '+', no leading zeros.
 func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
+	if len(b) == 0 || len(b) > 20 || b[0] == '+' {
 		return 0, false
 	}
 	if len(b) > 1 && (b[0] == '0' || (b[0] == '-' && b[1] == '0')) {

@@ -81,23 +81,27 @@ type SnapshotExtra struct {
 	Load func([]byte) error
 }
 
-// WriteSnapshot writes the keyspace as of the current applied index to w and
-// returns that index. Clients are held up only for one slice of keys at a time.
-func (e *Engine) WriteSnapshot(w io.Writer) (uint64, error) {
-	crc := crc32.New(castagnoli)
-	bw := bufio.NewWriterSize(io.MultiWriter(w, crc), 256<<10)
+// Snapshot is a snapshot in progress: its index is fixed when it begins,
+// and WriteTo then writes the keyspace as of that index.
+type Snapshot struct {
+	e     *Engine
+	st    *snapState
+	Index uint64
+}
 
+// BeginSnapshot starts a snapshot at the current applied index. The caller
+// must call WriteTo (which ends it) exactly once.
+func (e *Engine) BeginSnapshot() (*Snapshot, error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.ks.snap != nil {
-		e.mu.Unlock()
-		return 0, ErrSnapshotRunning
+		return nil, ErrSnapshotRunning
 	}
 	e.snapGen++
 	st := &snapState{gen: e.snapGen}
 	e.ks.snap = st
-	index := e.applied
 	hdr := []byte(snapMagic)
-	hdr = binary.LittleEndian.AppendUint64(hdr, index)
+	hdr = binary.LittleEndian.AppendUint64(hdr, e.applied)
 	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(e.lastTS))
 	hdr = binary.LittleEndian.AppendUint64(hdr, e.ks.ver)
 	for _, x := range e.extras {
@@ -106,8 +110,18 @@ func (e *Engine) WriteSnapshot(w io.Writer) (uint64, error) {
 		hdr = AppendBytes(hdr, x.Save())
 	}
 	st.buf = append(st.buf, hdr...)
+	return &Snapshot{e: e, st: st, Index: e.applied}, nil
+}
 
+// WriteTo writes the snapshot to w. Clients are held up only for one slice
+// of keys at a time. The snapshot ends whether or not writing succeeds.
+func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
+	e, st := s.e, s.st
+	cw := &countWriter{w: w}
+	crc := crc32.New(castagnoli)
+	bw := bufio.NewWriterSize(io.MultiWriter(cw, crc), 256<<10)
 	var werr error
+	e.mu.Lock()
 	flush := func() { // called with mu held; writes outside it
 		buf := st.buf
 		st.buf = nil
@@ -127,10 +141,10 @@ func (e *Engine) WriteSnapshot(w io.Writer) (uint64, error) {
 					ent.snap = st.gen
 				}
 			})
+			flush()
 			if cursor == 0 {
 				break
 			}
-			flush()
 		}
 	}
 	e.ks.snap = nil
@@ -142,15 +156,36 @@ func (e *Engine) WriteSnapshot(w io.Writer) (uint64, error) {
 	if werr == nil {
 		werr = bw.Flush()
 	}
+	if werr == nil {
+		var sum [4]byte
+		binary.LittleEndian.PutUint32(sum[:], crc.Sum32())
+		_, werr = cw.Write(sum[:])
+	}
 	if werr != nil {
-		return 0, fmt.Errorf("cache: write snapshot: %w", werr)
+		return cw.n, fmt.Errorf("cache: write snapshot: %w", werr)
 	}
-	var sum [4]byte
-	binary.LittleEndian.PutUint32(sum[:], crc.Sum32())
-	if _, err := w.Write(sum[:]); err != nil {
-		return 0, fmt.Errorf("cache: write snapshot: %w", err)
+	return cw.n, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// WriteSnapshot begins a snapshot and writes it to w, returning its index.
+func (e *Engine) WriteSnapshot(w io.Writer) (uint64, error) {
+	s, err := e.BeginSnapshot()
+	if err != nil {
+		return 0, err
 	}
-	return index, nil
+	_, err = s.WriteTo(w)
+	return s.Index, err
 }
 
 // LoadSnapshot replaces the keyspace with the snapshot read from r and

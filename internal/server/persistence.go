@@ -50,13 +50,15 @@ type persistence struct {
 	lastSaveSecs float64
 }
 
-func openPersistence(cfg config.Config, log *slog.Logger) (*persistence, error) {
+// openPersistence opens the cache's data on fsys. tick, if not nil, replaces
+// the journal's one-second sync ticker (tests drive it).
+func openPersistence(cfg config.Config, log *slog.Logger, fsys vfs.FS, tick <-chan time.Time) (*persistence, error) {
 	policy, err := storage.ParseSyncPolicy(cfg.Cache.AppendFsync)
 	if err != nil {
 		return nil, err
 	}
 	every, _ := config.ParseBytes(cfg.Cache.SnapshotLogBytes)
-	p := &persistence{cfg: cfg, log: log, fs: vfs.OS(), every: every,
+	p := &persistence{cfg: cfg, log: log, fs: fsys, every: every,
 		logDir:  filepath.Join(cfg.DataDir, "cache", "log"),
 		snapDir: filepath.Join(cfg.DataDir, "cache", "snapshots"),
 	}
@@ -67,6 +69,7 @@ func openPersistence(cfg config.Config, log *slog.Logger) (*persistence, error) 
 	}
 	p.j, err = storage.OpenJournal(p.fs, p.logDir, storage.JournalOptions{
 		Policy: policy,
+		Tick:   tick,
 		Log:    storage.Options{Repair: cfg.RepairLog, Logger: log.With("log", p.logDir)},
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"triad/internal/cache"
 	"triad/internal/config"
 	"triad/internal/resp"
+	"triad/internal/storage/vfs"
 )
 
 // Node is one Triad process.
@@ -70,7 +71,7 @@ func (n *Node) Run(ctx context.Context) error {
 	ccfg := cache.DefaultConfig()
 	ccfg.MaxMemory, ccfg.Policy = maxmem, n.cfg.Cache.MaxMemoryPolicy
 
-	p, err := openPersistence(n.cfg, n.log)
+	p, err := openPersistence(n.cfg, n.log, vfs.OS(), nil)
 	if err != nil {
 		return err
 	}

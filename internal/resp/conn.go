@@ -110,6 +110,7 @@ func (c *conn) serve() {
 		return
 	}
 	for {
+		c.r.Unauthenticated = !c.authed
 		args, err := c.r.ReadCommand()
 		if err != nil {
 			var pe *ProtocolError

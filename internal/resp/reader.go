@@ -28,6 +28,10 @@ type Reader struct {
 	// MaxBulk is proto-max-bulk-len; MaxQuery is client-query-buffer-limit.
 	MaxBulk  int64
 	MaxQuery int64
+	// Unauthenticated applies Redis's tighter limits to a client that has
+	// not authenticated yet (10 arguments, 16 KiB each), so an anonymous
+	// client cannot make the server buffer much.
+	Unauthenticated bool
 }
 
 // NewReader returns a Reader with Redis's default limits.
@@ -112,6 +116,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	if !ok || n > maxMultibulk {
 		return nil, &ProtocolError{Msg: "invalid multibulk length"}
 	}
+	if r.Unauthenticated && n > 10 {
+		return nil, &ProtocolError{Msg: "unauthenticated multibulk length"}
+	}
 	if n <= 0 {
 		return nil, nil // Redis ignores empty and null arrays
 	}
@@ -132,6 +139,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		sz, ok := parseInt(ln[1:])
 		if !ok || sz < 0 || sz > r.MaxBulk {
 			return nil, &ProtocolError{Msg: "invalid bulk length"}
+		}
+		if r.Unauthenticated && sz > 16384 {
+			return nil, &ProtocolError{Msg: "unauthenticated bulk length"}
 		}
 		arg, err := r.readBulk(int(sz))
 		if err != nil {

@@ -252,3 +252,13 @@ func TestIdleTimeoutClosesClient(t *testing.T) {
 		t.Errorf("idle client not closed: %v", err)
 	}
 }
+
+func TestUnauthenticatedLimits(t *testing.T) {
+	s, addr := startServer(t, nil)
+	s.ACL().SetRequirePass("pw")
+	c := dial(t, addr)
+	c.cmd("SET", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k")
+	if got := c.reply(); got != "-ERR Protocol error: unauthenticated multibulk length\r\n" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"math"
+	"math/big"
 	"strconv"
 )
 
@@ -236,13 +237,15 @@ func cmdHIncrBy(c *Ctx, a [][]byte) {
 	c.W.Int(n)
 }
 
+// cmdHIncrByFloat computes in long double as Redis does (see
+// parseLongDouble in cmd_string_num.go), so 0.1 + 0.2 answers "0.3".
 func cmdHIncrByFloat(c *Ctx, a [][]byte) {
-	incr, ok := parseFloat(a[3])
+	incr, ok := parseLongDouble(a[3])
 	if !ok {
 		c.W.Error(ErrNotFloat)
 		return
 	}
-	if math.IsInf(incr, 0) {
+	if incr.IsInf() {
 		c.W.Error("ERR value is NaN or Infinity")
 		return
 	}
@@ -250,21 +253,21 @@ func cmdHIncrByFloat(c *Ctx, a [][]byte) {
 	if !ok {
 		return
 	}
-	var cur float64
+	cur := new(big.Float).SetPrec(ldPrec)
 	if h != nil {
 		if v, has := h.Get(a[2]); has {
-			if cur, ok = parseFloat(v); !ok {
+			if cur, ok = parseLongDouble(v); !ok {
 				c.W.Error("ERR hash value is not a float")
 				return
 			}
 		}
 	}
-	n := cur + incr
-	if math.IsInf(n, 0) || math.IsNaN(n) {
+	sum := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven)
+	if cur.IsInf() || sum.Add(cur, incr).Sign() != 0 && sum.MantExp(nil) > ldMaxExp {
 		c.W.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	s := formatFloat(n)
+	s := formatLongDouble(sum)
 	hashForWrite(c, a[1], e).Set(string(a[2]), []byte(s))
 	c.W.BulkString(s)
 }

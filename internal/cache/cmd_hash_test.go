@@ -141,9 +141,14 @@ func TestHashIncr(t *testing.T) {
 		{"-ERR value is not a valid float", "HINCRBYFLOAT", "f", "x", "abc"},
 		{"-ERR value is NaN or Infinity", "HINCRBYFLOAT", "f", "x", "inf"},
 		{"-ERR hash value is not a float", "HINCRBYFLOAT", "h", "s", "1"},
-		{":1", "HSET", "f", "huge", "1.7e308"},
-		{"-ERR increment would produce NaN or Infinity", "HINCRBYFLOAT", "f", "huge", "1.7e308"},
 		{"5", "HINCRBYFLOAT", "f", "int", "5"},
+		// Long double arithmetic and printing, as Redis on amd64.
+		{"0.1", "HINCRBYFLOAT", "f", "p", "0.1"},
+		{"0.3", "HINCRBYFLOAT", "f", "p", "0.2"},
+		{":3", "HSET", "f", "huge", "1e4932", "inf", "inf", "big", "1.7e308"},
+		{"-ERR increment would produce NaN or Infinity", "HINCRBYFLOAT", "f", "huge", "1e4932"},
+		{"-ERR increment would produce NaN or Infinity", "HINCRBYFLOAT", "f", "inf", "1"},
+		{"340000000000000000006273556050395193590540427779388267466087171526404912102411641988123739177800600673957047683771263425322806997836001586961457274820033393094901317200013624802610872515245814124760542925564488876540887382670905522638137419003805178364056052028734561012664811529831035124023358619554802565120", "HINCRBYFLOAT", "f", "big", "1.7e308"},
 	})
 }
 

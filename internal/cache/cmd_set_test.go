@@ -249,7 +249,7 @@ func TestSetAlgebra(t *testing.T) {
 		{"-ERR syntax error", "SINTERCARD", "1", "a", "foo"},
 
 		{":2", "SINTERSTORE", "d", "a", "b", "c"},
-		{":4", "SUNIONSTORE", "u", "b", "c"},
+		{":5", "SUNIONSTORE", "u", "b", "c"},
 		{":2", "SDIFFSTORE", "df", "a", "b"},
 		{":2", "SINTERSTORE", "a", "a", "c"}, // the destination may be a source
 		{"+OK", "SET", "str", "v"},

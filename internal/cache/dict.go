@@ -21,7 +21,8 @@ import (
 // key again. Delete moves the last node into the hole, which keeps the slab
 // dense: memory follows Len down, and Sample is O(1). Bucket arrays are
 // segmented and segments are allocated on first write, so growing to a
-// table of any size costs no single operation more than 64 KiB of zeroing.
+// table of any size costs no single operation more than a few 32 KiB
+// allocations.
 //
 // Order. Everything observable about order — All, Scan, Random — depends
 // only on the elements present, never on the table's history (its size,
@@ -62,7 +63,7 @@ const (
 	dictMinSize     = 4
 	dictMaxSize     = 1 << 31 // buckets
 	dictMaxLen      = 1<<32 - 2
-	dictSegShift    = 14 // 16 Ki buckets, 64 KiB per segment
+	dictSegShift    = 13 // 8 Ki buckets, 32 KiB per segment
 	dictSegMask     = 1<<dictSegShift - 1
 	dictChunkShift  = 10 // 1 Ki nodes per slab chunk
 	dictChunkSize   = 1 << dictChunkShift

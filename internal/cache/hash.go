@@ -14,8 +14,9 @@ import (
 // than hashMaxListpackValue bytes, and never converts back — as in Redis,
 // where OBJECT ENCODING stays "hashtable" after the hash shrinks.
 //
-// The slice form also keeps random choices deterministic for small hashes:
-// they depend only on the element order, which the snapshot preserves.
+// Random choices (HRANDFIELD) depend only on the elements and their order,
+// never on history: the slice order is kept by snapshots, and the Dict's
+// order is a function of its contents.
 type Hash struct {
 	small []hashPair
 	big   *Dict[[]byte] // non-nil: hashtable encoding
@@ -66,9 +67,9 @@ func (h *Hash) Encoding() string {
 	return "listpack"
 }
 
-func (h *Hash) smallIndex(field []byte) int {
+func (h *Hash) smallIndex(field string) int {
 	for i := range h.small {
-		if h.small[i].field == string(field) {
+		if h.small[i].field == field {
 			return i
 		}
 	}
@@ -81,7 +82,7 @@ func (h *Hash) Get(field []byte) ([]byte, bool) {
 	if h.big != nil {
 		return h.big.Get(string(field))
 	}
-	if i := h.smallIndex(field); i >= 0 {
+	if i := h.smallIndex(string(field)); i >= 0 {
 		return h.small[i].value, true
 	}
 	return nil, false
@@ -110,7 +111,7 @@ func (h *Hash) Set(field string, value []byte) bool {
 		h.big.Set(field, value)
 		return !had
 	}
-	if i := h.smallIndex([]byte(field)); i >= 0 {
+	if i := h.smallIndex(field); i >= 0 {
 		h.bytes += int64(cap(value)) - int64(cap(h.small[i].value))
 		h.small[i].value = value
 		return false
@@ -132,7 +133,7 @@ func (h *Hash) Delete(field []byte) bool {
 		}
 		return ok
 	}
-	i := h.smallIndex(field)
+	i := h.smallIndex(string(field))
 	if i < 0 {
 		return false
 	}

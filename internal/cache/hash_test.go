@@ -156,3 +156,26 @@ func TestHashNoAliasing(t *testing.T) {
 	copy(args[3], "XXXXX")
 	te.expect("value", "HGET", "h", "f")
 }
+
+// FuzzHashDecode: any input is refused or decodes to a hash that encodes
+// and decodes again to the same thing; nothing panics.
+func FuzzHashDecode(f *testing.F) {
+	small, big := newHash(), newHash()
+	small.Set("f", []byte("v"))
+	for i := range 130 {
+		big.Set(strconv.Itoa(i), []byte("x"))
+	}
+	f.Add(small.AppendBinary(nil))
+	f.Add(big.AppendBinary(nil))
+	f.Add([]byte{hashEncListpack, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := decodeHash(b)
+		if err != nil {
+			return
+		}
+		again, err := decodeHash(v.AppendBinary(nil))
+		if err != nil || again.Len() != v.Len() || again.Encoding() != v.Encoding() {
+			t.Fatalf("re-decode: %v", err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"slices"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -67,16 +68,15 @@ func (e *Engine) pickVictimLocked() (int, string, bool) {
 	bestDB, bestKey, found := 0, "", false
 	var bestScore int64
 	now := e.nowLocked()
+	// Sampling is the leader's decision, logged as an evict entry, so it
+	// may use its own randomness.
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	for _, d := range e.ks.dbs {
 		pool := d.keys
 		if volatile {
 			pool = d.volatile
 		}
-		n := 0
-		for k, ent := range pool.All() {
-			if n++; n > e.cfg.Samples {
-				break
-			}
+		pool.Sample(rng, e.cfg.Samples, func(k string, ent *entry) {
 			var score int64 // lower is evicted first
 			switch {
 			case strings.HasSuffix(e.cfg.Policy, "-lru"):
@@ -91,7 +91,7 @@ func (e *Engine) pickVictimLocked() (int, string, bool) {
 			if !found || score < bestScore {
 				bestDB, bestKey, bestScore, found = d.id, k, score, true
 			}
-		}
+		})
 	}
 	return bestDB, bestKey, found
 }
@@ -149,20 +149,24 @@ func (e *Engine) RunExpirer(ctx context.Context) {
 
 func (e *Engine) expireCycle(budget time.Duration) {
 	start := time.Now()
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	for dbi := 0; dbi < NumDBs; dbi++ {
 		for time.Since(start) < budget {
 			e.mu.RLock()
 			now := e.nowLocked()
 			var expired []string
 			n := 0
-			for k, ent := range e.ks.dbs[dbi].volatile.All() {
-				if n++; n > 20 {
-					break
-				}
-				if ent.exp <= now {
+			vol := e.ks.dbs[dbi].volatile
+			if vol.Len() == 0 {
+				e.mu.RUnlock()
+				break
+			}
+			vol.Sample(rng, 20, func(k string, ent *entry) {
+				n++
+				if ent.exp <= now && !slices.Contains(expired, k) {
 					expired = append(expired, k)
 				}
-			}
+			})
 			e.mu.RUnlock()
 			for _, k := range expired {
 				e.ExpireKey(dbi, k)

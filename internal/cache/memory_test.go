@@ -2,8 +2,10 @@ package cache
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMaxmemoryNoevictionAnswersOOM(t *testing.T) {
@@ -63,4 +65,28 @@ func TestVolatilePolicyWithoutVolatileKeysIsOOM(t *testing.T) {
 	if last != "-"+ErrOOM {
 		t.Fatalf("volatile-lru with no TTL keys did not refuse writes: %q", last)
 	}
+}
+
+func TestActiveExpiryRemovesUntouchedKeys(t *testing.T) {
+	te := newTestEngine(t)
+	for i := 0; i < 200; i++ {
+		te.expect("+OK", "SET", fmt.Sprint("k", i), "v", "PX", "5")
+	}
+	te.expect("+OK", "SET", "keep", "v")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		te.expireCycle(25 * time.Millisecond)
+		keys, _ := te.DBSizes()
+		if keys[0] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d keys left after active expiry", keys[0])
+		}
+		runtime.Gosched()
+	}
+	if te.Stats().ExpiredKeys != 200 {
+		t.Errorf("expired_keys %d, want 200", te.Stats().ExpiredKeys)
+	}
+	te.expect("v", "GET", "keep")
 }

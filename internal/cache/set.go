@@ -13,8 +13,10 @@ import (
 // while there are at most setMaxListpackEntries members of at most
 // setMaxListpackValue bytes; a Dict otherwise. Conversions only go up.
 //
-// The two small encodings also make random choices (SPOP, SRANDMEMBER)
-// depend only on the element order, which snapshots preserve.
+// SPOP is a write replayed on every replica, so its random choices must
+// depend only on the members and their order, never on history: the small
+// encodings' order is kept by snapshots, and the Dict's is a function of its
+// contents.
 type Set struct {
 	ints  []int64         // intset
 	small []string        // listpack
@@ -265,10 +267,7 @@ func hasKey(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
 func (s *Set) Clone() Aggregate {
 	c := &Set{enc: s.enc, bytes: s.bytes, ints: slices.Clone(s.ints), small: slices.Clone(s.small)}
 	if s.big != nil {
-		c.big = NewDict[struct{}](s.big.Len())
-		for m := range s.big.All() {
-			c.big.Set(m, struct{}{})
-		}
+		c.big = s.big.Clone()
 	}
 	return c
 }

@@ -94,6 +94,7 @@ func (s *Server) buildParams() map[string]*Param {
 			return errors.New("argument must be between 0 and 2147483647 inclusive")
 		}
 		s.setCfg(func(c *Config) { c.Timeout = time.Duration(n) * time.Second })
+		s.timeout.Store(int64(time.Duration(n) * time.Second))
 		return nil
 	})
 	add("timeout", g, st)

@@ -55,6 +55,7 @@ type conn struct {
 	patterns map[string]struct{}
 	async    *asyncWriter
 	noEvict  bool
+	nsubs    atomic.Int32 // len(channels)+len(patterns), for the per-command check
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -75,7 +76,7 @@ type deadlineReader struct{ c *conn }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	c := d.c
-	if t := c.srv.config().Timeout; t > 0 && !c.subscribed() {
+	if t := time.Duration(c.srv.timeout.Load()); t > 0 && !c.subscribed() {
 		_ = c.nc.SetReadDeadline(time.Now().Add(t))
 	}
 	n, err := c.nc.Read(p)
@@ -96,11 +97,7 @@ func (c *conn) closeSoon() {
 	c.cancel()
 }
 
-func (c *conn) subscribed() bool {
-	c.subMu.Lock()
-	defer c.subMu.Unlock()
-	return len(c.channels)+len(c.patterns) > 0
-}
+func (c *conn) subscribed() bool { return c.nsubs.Load() > 0 }
 
 func (c *conn) serve() {
 	defer c.cleanup()

@@ -154,7 +154,10 @@ func cmdReset(c *conn, args [][]byte) {
 	c.multi, c.multiErr, c.queued, c.watches = false, false, nil, nil
 	c.unsubscribeAll()
 	c.srv.mu.Lock()
-	delete(c.srv.monitors, c)
+	if _, ok := c.srv.monitors[c]; ok {
+		delete(c.srv.monitors, c)
+		c.srv.nmon.Add(-1)
+	}
 	c.srv.mu.Unlock()
 	c.db = 0
 	c.w.SetProto(2)

@@ -43,7 +43,13 @@ func (c *conn) goAsync() {
 	}
 }
 
-func (c *conn) subCount() int { return len(c.channels) + len(c.patterns) }
+// subCount is called with subMu held; it also publishes the count for
+// lock-free readers.
+func (c *conn) subCount() int {
+	n := len(c.channels) + len(c.patterns)
+	c.nsubs.Store(int32(n))
+	return n
+}
 
 func (c *conn) subReply(kind, name string, count int, isNil bool) {
 	c.w.Push(3)
@@ -146,6 +152,7 @@ func (c *conn) unsubscribeAll() {
 	c.subMu.Lock()
 	chans, pats := c.channels, c.patterns
 	c.channels, c.patterns = nil, nil
+	c.nsubs.Store(0)
 	c.subMu.Unlock()
 	for n := range chans {
 		c.srv.hub.Unsubscribe(c, n)
@@ -217,7 +224,10 @@ func cmdMonitor(c *conn, args [][]byte) {
 	}
 	c.goAsync()
 	c.srv.mu.Lock()
-	c.srv.monitors[c] = struct{}{}
+	if _, ok := c.srv.monitors[c]; !ok {
+		c.srv.monitors[c] = struct{}{}
+		c.srv.nmon.Add(1)
+	}
 	c.srv.mu.Unlock()
 	c.w.Status("OK")
 }
@@ -225,6 +235,9 @@ func cmdMonitor(c *conn, args [][]byte) {
 // feedMonitors sends a command to every MONITOR client, formatted as Redis
 // does: +<unix.micro> [<db> <addr>] "arg" "arg"...
 func (c *conn) feedMonitors(args [][]byte) {
+	if c.srv.nmon.Load() == 0 {
+		return
+	}
 	c.srv.mu.Lock()
 	if len(c.srv.monitors) == 0 {
 		c.srv.mu.Unlock()

@@ -14,7 +14,7 @@ type ProtocolError struct{ Msg string }
 func (e *ProtocolError) Error() string { return "Protocol error: " + e.Msg }
 
 const (
-	inlineMax      = 64 * 1024 // PROTO_INLINE_MAX_SIZE
+	inlineMax    = 64 * 1024 // PROTO_INLINE_MAX_SIZE
 	readChunk    = 16 * 1024
 	maxMultibulk = 1024 * 1024 * 1024
 )

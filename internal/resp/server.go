@@ -98,6 +98,8 @@ type Server struct {
 	monitors  map[*conn]struct{}
 
 	nextID   atomic.Int64
+	nmon     atomic.Int32 // len(monitors), read without the lock per command
+	timeout  atomic.Int64 // Config.Timeout in ns, read per request
 	started  time.Time
 	stats    serverStats
 	slowlog  *slowlog
@@ -124,6 +126,7 @@ func NewServer(cfg Config, eng *cache.Engine, host Host, log *slog.Logger) *Serv
 		slowlog:   newSlowlog(),
 		shutdown:  make(chan struct{}),
 	}
+	s.timeout.Store(int64(cfg.Timeout))
 	s.acl = newACL()
 	s.params = s.buildParams()
 	return s
@@ -203,7 +206,10 @@ func (s *Server) accept(nc net.Conn) {
 		c.serve()
 		s.mu.Lock()
 		delete(s.conns, c)
-		delete(s.monitors, c)
+		if _, ok := s.monitors[c]; ok {
+			delete(s.monitors, c)
+			s.nmon.Add(-1)
+		}
 		s.mu.Unlock()
 	}()
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"triad/internal/cache"
@@ -15,7 +16,7 @@ type slowlog struct {
 	mu      sync.Mutex
 	entries []slowEntry // newest first
 	nextID  int64
-	thresh  int64
+	thresh  atomic.Int64
 	max     int
 }
 
@@ -28,19 +29,23 @@ type slowEntry struct {
 	name string
 }
 
-func newSlowlog() *slowlog { return &slowlog{thresh: 10000, max: 128} }
-
-func (s *slowlog) threshold() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.thresh < 0 {
-		return time.Duration(1<<63 - 1)
-	}
-	return time.Duration(s.thresh) * time.Microsecond
+func newSlowlog() *slowlog {
+	s := &slowlog{max: 128}
+	s.thresh.Store(10000)
+	return s
 }
 
-func (s *slowlog) thresholdMicros() int64 { s.mu.Lock(); defer s.mu.Unlock(); return s.thresh }
-func (s *slowlog) setThreshold(n int64)   { s.mu.Lock(); s.thresh = n; s.mu.Unlock() }
+// threshold is read for every command, so it is an atomic outside mu.
+func (s *slowlog) threshold() time.Duration {
+	t := s.thresh.Load()
+	if t < 0 {
+		return time.Duration(1<<63 - 1)
+	}
+	return time.Duration(t) * time.Microsecond
+}
+
+func (s *slowlog) thresholdMicros() int64 { return s.thresh.Load() }
+func (s *slowlog) setThreshold(n int64)   { s.thresh.Store(n) }
 func (s *slowlog) maxLen() int            { s.mu.Lock(); defer s.mu.Unlock(); return s.max }
 func (s *slowlog) setMaxLen(n int) {
 	s.mu.Lock()

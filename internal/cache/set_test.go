@@ -1,0 +1,192 @@
+package cache
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func ssAddN(te *testEngine, key, prefix string, from, to int) {
+	args := []string{"SADD", key}
+	for i := from; i < to; i++ {
+		args = append(args, prefix+strconv.Itoa(i))
+	}
+	te.do(args...)
+}
+
+func TestSetEncoding(t *testing.T) {
+	te := newTestEngine(t)
+	ssAddN(te, "i", "", 0, 512)
+	te.expect("intset", "OBJECT", "ENCODING", "i")
+	te.do("SADD", "i", "512")
+	te.expect("hashtable", "OBJECT", "ENCODING", "i")
+	te.do("SREM", "i", "0", "1", "2")
+	te.expect("hashtable", "OBJECT", "ENCODING", "i") // never converts back
+
+	te.do("SADD", "l", "1", "2", "-0") // "-0" is not an integer to Redis
+	te.expect("listpack", "OBJECT", "ENCODING", "l")
+	ssAddN(te, "l", "m", 0, 125)
+	te.expect("listpack", "OBJECT", "ENCODING", "l")
+	te.expect(":128", "SCARD", "l")
+	te.do("SADD", "l", "one-more")
+	te.expect("hashtable", "OBJECT", "ENCODING", "l")
+
+	te.do("SADD", "w", "a")
+	te.expect("listpack", "OBJECT", "ENCODING", "w")
+	te.do("SADD", "w", strings.Repeat("x", 65))
+	te.expect("hashtable", "OBJECT", "ENCODING", "w")
+
+	// An intset too long for a listpack goes straight to a table.
+	ssAddN(te, "j", "", 0, 128)
+	te.do("SADD", "j", "x")
+	te.expect("hashtable", "OBJECT", "ENCODING", "j")
+	ssAddN(te, "k", "", 0, 127)
+	te.do("SADD", "k", "x")
+	te.expect("listpack", "OBJECT", "ENCODING", "k")
+
+	for _, m := range []string{"007", "+5", "", "99999999999999999999", "1.0"} {
+		te.do("DEL", "n")
+		te.do("SADD", "n", m)
+		te.expect("listpack", "OBJECT", "ENCODING", "n")
+		te.expect(":1", "SISMEMBER", "n", m)
+	}
+	te.expect(":0", "SISMEMBER", "i", "007") // not confused with 7 in an intset
+	te.expect(":1", "SISMEMBER", "i", "7")
+}
+
+func TestSetMemoryAccounting(t *testing.T) {
+	te := newTestEngine(t)
+	before := te.ks.used
+	ssAddN(te, "s", "", 0, 100)
+	hsCheckUsed(te)
+	te.do("SADD", "s", "word")
+	hsCheckUsed(te)
+	ssAddN(te, "s", "member-", 0, 300)
+	hsCheckUsed(te)
+	te.do("SPOP", "s", "50")
+	te.do("SREM", "s", "1", "2", "member-7")
+	te.do("SINTERSTORE", "d", "s", "s")
+	te.do("SMOVE", "s", "e", "member-9")
+	hsCheckUsed(te)
+	te.do("DEL", "s", "d", "e")
+	if te.ks.used != before {
+		t.Errorf("used = %d after deleting everything, want %d", te.ks.used, before)
+	}
+}
+
+func ssMembers(s *Set) []string {
+	var out []string
+	s.Each(func(m string) bool { out = append(out, m); return true })
+	return out
+}
+
+func TestSetCodecRoundTrip(t *testing.T) {
+	build := func(members ...string) *Set {
+		s := newSet()
+		for _, m := range members {
+			s.Add(m)
+		}
+		return s
+	}
+	var many []string
+	for i := range 1000 {
+		many = append(many, "m"+strconv.Itoa(i))
+	}
+	shrunk := build(strings.Repeat("x", 100))
+	shrunk.Remove(strings.Repeat("x", 100))
+	shrunk.Add("1")
+	sets := map[string]*Set{
+		"intset":    build("5", "-9223372036854775808", "9223372036854775807", "0"),
+		"listpack":  build("z", "1", "a", ""),
+		"hashtable": build(many...),
+		"shrunk":    shrunk,
+		"empty":     newSet(),
+	}
+	for name, s := range sets {
+		b := s.AppendBinary([]byte{0xAA})
+		got, err := decodeSet(b[1:])
+		if err != nil {
+			t.Fatalf("%s: decode: %v", name, err)
+		}
+		g := got.(*Set)
+		if g.Encoding() != s.Encoding() || g.Len() != s.Len() || g.MemSize() != s.MemSize() && s.enc != setEncHashtable {
+			t.Errorf("%s: decoded %s/%d/%d, want %s/%d/%d", name, g.Encoding(), g.Len(), g.MemSize(), s.Encoding(), s.Len(), s.MemSize())
+		}
+		if !slices.Equal(ssMembers(g), ssMembers(s)) {
+			t.Errorf("%s: members or their order differ", name)
+		}
+	}
+}
+
+func TestSetDecodeRejects(t *testing.T) {
+	unsorted := []byte{setEncIntset, 2}
+	unsorted = binary.AppendVarint(unsorted, 5)
+	unsorted = binary.AppendVarint(unsorted, 3)
+	dup := AppendString(AppendString([]byte{setEncHashtable, 2}, "a"), "a")
+	valid := AppendString([]byte{setEncListpack, 1}, "a")
+	cases := map[string][]byte{
+		"empty":        {},
+		"bad encoding": {9, 0},
+		"no count":     {setEncListpack},
+		"unsorted":     unsorted,
+		"duplicate":    dup,
+		"truncated":    valid[:len(valid)-1],
+		"trailing":     append(bytes.Clone(valid), 1),
+		"huge count":   binary.AppendUvarint([]byte{setEncHashtable}, 1<<62),
+		"bad varint":   {setEncIntset, 1, 0xFF},
+	}
+	for name, b := range cases {
+		if _, err := decodeSet(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := decodeSet(valid); err != nil {
+		t.Errorf("valid: %v", err)
+	}
+}
+
+func TestSetCloneIsDeep(t *testing.T) {
+	for _, members := range [][]string{{"1", "2"}, {"a", "b"}, slices.Repeat([]string{"x"}, 1)} {
+		s := newSet()
+		for _, m := range members {
+			s.Add(m)
+		}
+		for i := range 200 {
+			if len(members) == 1 {
+				s.Add("big" + strconv.Itoa(i))
+			}
+		}
+		c := s.Clone().(*Set)
+		c.Add("new")
+		c.Remove(members[0])
+		if s.Has("new") || !s.Has(members[0]) {
+			t.Errorf("%s: clone shares storage with the original", s.Encoding())
+		}
+	}
+}
+
+// FuzzSetDecode: any input is refused or decodes to a set that encodes and
+// decodes again to the same thing; nothing panics.
+func FuzzSetDecode(f *testing.F) {
+	for _, members := range [][]string{{"1", "2"}, {"a"}, slices.Repeat([]string{"m"}, 1)} {
+		s := newSet()
+		for _, m := range members {
+			s.Add(m)
+		}
+		f.Add(s.AppendBinary(nil))
+	}
+	f.Add([]byte{setEncHashtable, 1, 1, 'a'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := decodeSet(b)
+		if err != nil {
+			return
+		}
+		again, err := decodeSet(v.AppendBinary(nil))
+		if err != nil || again.Len() != v.Len() || again.Encoding() != v.Encoding() {
+			t.Fatalf("re-decode: %v", err)
+		}
+	})
+}

@@ -183,9 +183,23 @@ func (e *Engine) appendLocked(data []byte) (uint64, error) {
 func (e *Engine) applyCommandLocked(ts int64, seed uint64, dbi int, cmd *Command, args [][]byte, w Reply) {
 	c := &e.ctx
 	*c = Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: ts, seed: seed, W: w, applying: true, touched: c.touched[:0], lfu: e.lfuLocked()}
-	cmd.Run(c, args)
-	c.finish()
+	e.runApplied(c, cmd, args)
 	e.wakeReadyLocked()
+}
+
+// runApplied runs a logged command. A panic (a bug) is contained: it is
+// reported to the client as an error and logged, and whatever the command
+// changed before it panicked stays — deterministically, so replay and
+// replicas reach the same state instead of failing to start.
+func (e *Engine) runApplied(c *Ctx, cmd *Command, args [][]byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("panic while applying a command", "cmd", cmd.Name, "panic", r)
+			c.W.Error(fmt.Sprintf("ERR internal error while running '%s': %v", cmd.Name, r))
+		}
+		c.finish()
+	}()
+	cmd.Run(c, args)
 }
 
 // Replay applies the entry at index, read back from the journal at start-up.

@@ -99,8 +99,7 @@ func (e *Engine) applyMultiLocked(ts int64, seed uint64, dbi int, watches []Watc
 		c := &e.ctx
 		// Each command of the block gets its own seed derived from the entry's.
 		*c = Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: ts, seed: seed + uint64(i)*0x9e3779b97f4a7c15, W: w, applying: true, inMulti: true, touched: c.touched[:0], lfu: e.lfuLocked()}
-		cmd.Run(c, args)
-		c.finish()
+		e.runApplied(c, cmd, args)
 	}
 	e.wakeReadyLocked()
 	return true

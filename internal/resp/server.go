@@ -248,5 +248,9 @@ func (s *Server) ConnectedClients() int {
 	return len(s.conns)
 }
 
+// CommandsProcessed is the number of commands run since start (or CONFIG
+// RESETSTAT).
+func (s *Server) CommandsProcessed() int64 { return s.stats.commands.Load() }
+
 // Hub is the pub/sub hub.
 func (s *Server) Hub() *cache.Hub { return s.hub }

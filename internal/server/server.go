@@ -125,6 +125,7 @@ func (n *Node) Run(ctx context.Context) error {
 	bg, cancelBG := context.WithCancel(context.Background())
 	n.goAttach(func() { n.eng.RunExpirer(bg) })
 	n.goAttach(func() { p.run(bg, n.eng) })
+	n.goAttach(func() { n.returnMemoryWhenIdle(bg, n.resp.CommandsProcessed) })
 	serveErr := make(chan error, 2)
 	n.goAttach(func() {
 		if err := n.resp.Serve(ln); err != nil && !errors.Is(err, resp.ErrServerClosed) {

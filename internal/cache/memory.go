@@ -2,8 +2,8 @@ package cache
 
 import (
 	"context"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )

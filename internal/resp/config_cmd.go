@@ -107,6 +107,7 @@ func (s *Server) buildParams() map[string]*Param {
 			return errors.New("argument must be a memory value of at least 1mb")
 		}
 		s.setCfg(func(c *Config) { c.ProtoMaxBulkLen = n })
+		s.maxBulk.Store(n)
 		return nil
 	})
 	add("client-query-buffer-limit", func() string { return strconv.FormatInt(s.config().QueryBufferLimit, 10) }, func(v string) error {
@@ -115,6 +116,7 @@ func (s *Server) buildParams() map[string]*Param {
 			return err
 		}
 		s.setCfg(func(c *Config) { c.QueryBufferLimit = n })
+		s.maxQuery.Store(n)
 		return nil
 	})
 	g, st = boolParam(func() bool { return s.config().ProtectedMode }, func(b bool) { s.setCfg(func(c *Config) { c.ProtectedMode = b }) })

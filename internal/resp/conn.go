@@ -108,6 +108,7 @@ func (c *conn) serve() {
 	}
 	for {
 		c.r.Unauthenticated = !c.authed
+		c.r.MaxBulk, c.r.MaxQuery = c.srv.maxBulk.Load(), c.srv.maxQuery.Load()
 		args, err := c.r.ReadCommand()
 		if err != nil {
 			var pe *ProtocolError

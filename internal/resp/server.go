@@ -100,6 +100,8 @@ type Server struct {
 	nextID   atomic.Int64
 	nmon     atomic.Int32 // len(monitors), read without the lock per command
 	timeout  atomic.Int64 // Config.Timeout in ns, read per request
+	maxBulk  atomic.Int64 // proto-max-bulk-len, read per request
+	maxQuery atomic.Int64 // client-query-buffer-limit, read per request
 	started  time.Time
 	stats    serverStats
 	slowlog  *slowlog
@@ -127,6 +129,8 @@ func NewServer(cfg Config, eng *cache.Engine, host Host, log *slog.Logger) *Serv
 		shutdown:  make(chan struct{}),
 	}
 	s.timeout.Store(int64(cfg.Timeout))
+	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	s.maxQuery.Store(cfg.QueryBufferLimit)
 	s.acl = newACL()
 	s.params = s.buildParams()
 	return s

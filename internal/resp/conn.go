@@ -55,7 +55,12 @@ type conn struct {
 	patterns map[string]struct{}
 	async    *asyncWriter
 	noEvict  bool
-	nsubs    atomic.Int32 // len(channels)+len(patterns), for the per-command check
+	// batchStart is the wall clock when the current batch of pipelined
+	// requests began; batchEl the monotonic time elapsed in it so far.
+	batchStart time.Time
+	batchEl    time.Duration
+	clockSet   bool
+	nsubs      atomic.Int32 // len(channels)+len(patterns), for the per-command check
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -109,6 +114,7 @@ func (c *conn) serve() {
 	for {
 		c.r.Unauthenticated = !c.authed
 		c.r.MaxBulk, c.r.MaxQuery = c.srv.maxBulk.Load(), c.srv.maxQuery.Load()
+		newBatch := c.r.Buffered() == 0
 		args, err := c.r.ReadCommand()
 		if err != nil {
 			var pe *ProtocolError
@@ -123,6 +129,11 @@ func (c *conn) serve() {
 			continue
 		}
 		c.srv.pause.wait(c, args)
+		if newBatch || !c.clockSet {
+			// One wall-clock reading per batch of pipelined requests; each
+			// command's duration is then measured on the monotonic clock.
+			c.batchStart, c.batchEl, c.clockSet = time.Now(), 0, true
+		}
 		c.run(args)
 		if c.r.Buffered() == 0 || c.w.Buffered() > 64<<10 {
 			if !c.flush() {
@@ -145,11 +156,12 @@ func (c *conn) run(args [][]byte) {
 			c.w.Error(fmt.Sprintf("ERR internal error while running '%s': %v", strings.ToLower(string(args[0])), r))
 		}
 	}()
-	start := time.Now()
-	c.lastCmd.Store(start.UnixMilli())
+	startEl := c.batchEl
+	c.lastCmd.Store(c.batchStart.UnixMilli() + int64(startEl/time.Millisecond))
 	c.dispatch(args)
 	c.srv.stats.commands.Add(1)
-	if d := time.Since(start); d >= c.srv.slowlog.threshold() {
+	c.batchEl = time.Since(c.batchStart)
+	if d := c.batchEl - startEl; d >= c.srv.slowlog.threshold() {
 		c.srv.slowlog.add(c, args, d)
 	}
 }

@@ -198,7 +198,7 @@ func cmdSet(c *Ctx, a [][]byte) {
 		c.W.Error(ErrSyntax)
 		return
 	}
-	setGeneric(c, strings.ToLower(string(a[0])), a[1], a[2], o, false)
+	setGeneric(c, "set", a[1], a[2], o, false)
 }
 
 func cmdSetnx(c *Ctx, a [][]byte) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,6 +66,7 @@ type Engine struct {
 	snapGen uint32
 	extras  []SnapshotExtra
 	scripts *scripting
+	maxmem  atomic.Int64 // cfg.MaxMemory, for the lock-free fast path
 }
 
 // Stats are counters INFO reports.
@@ -85,6 +87,7 @@ func New(cfg Config, j Journal, log *slog.Logger) *Engine {
 		rnd:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x7472696164)),
 		blocked: newBlockedSet(),
 	}
+	e.maxmem.Store(cfg.MaxMemory)
 	e.cmds = buildTable(allCommands()...)
 	e.scripts = newScripting()
 	registerFunctionsSnapshot(e)

@@ -22,6 +22,7 @@ func (e *Engine) SetMaxMemory(bytes int64, policy string, samples int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.cfg.MaxMemory, e.cfg.Policy, e.cfg.Samples = bytes, policy, max(samples, 1)
+	e.maxmem.Store(bytes)
 }
 
 // MemoryConfig returns maxmemory, maxmemory-policy and maxmemory-samples.
@@ -35,6 +36,9 @@ func (e *Engine) MemoryConfig() (int64, string, int) {
 // it does. Under noeviction (or with nothing evictable) it reports false and
 // the caller answers -OOM.
 func (e *Engine) makeRoom() bool {
+	if e.maxmem.Load() == 0 {
+		return true // no limit: the common case, without taking the lock
+	}
 	for tries := 0; ; tries++ {
 		e.mu.RLock()
 		limit, used, policy := e.cfg.MaxMemory, e.ks.used, e.cfg.Policy

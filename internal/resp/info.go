@@ -13,7 +13,7 @@ import (
 // Version is Triad's own version, set by the app at build time.
 var Version = "dev"
 
-var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"}
+var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"}
 
 func cmdInfo(c *conn, args [][]byte) {
 	want := map[string]bool{}
@@ -129,7 +129,11 @@ func (s *Server) infoSection(sec string) [][2]string {
 			{"pubsub_patterns", itoa(int64(s.hub.NumPat()))},
 		}
 	case "replication":
-		return [][2]string{{"role", "master"}, {"connected_slaves", "0"}}
+		return [][2]string{{"role", "master"}, {"connected_slaves", "0"}, {"master_repl_offset", "0"}}
+	case "cluster":
+		return [][2]string{{"cluster_enabled", "0"}}
+	case "modules", "errorstats":
+		return nil
 	case "cpu":
 		var ru [2]float64
 		ru[0], ru[1] = cpuTimes()

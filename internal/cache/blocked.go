@@ -134,7 +134,10 @@ func (e *Engine) ExecBlocking(ctx context.Context, dbi int, cmd *Command, args [
 	front := false
 	for {
 		e.mu.Lock()
-		now := e.nowLocked()
+		// Check against the timestamp the served command would carry, so a
+		// key expiring in between cannot make it answer empty at once.
+		ts, seed := e.stampLocked()
+		now := ts
 		served := false
 		for _, k := range wt.keys {
 			if ent := e.ks.dbs[dbi].peek(k.key); ent != nil && (ent.exp == 0 || ent.exp > now) {
@@ -143,7 +146,6 @@ func (e *Engine) ExecBlocking(ctx context.Context, dbi int, cmd *Command, args [
 			}
 		}
 		if served {
-			ts, seed := e.stampLocked()
 			idx, err := e.appendLocked(encodeCommand(ts, seed, dbi, args))
 			if err != nil {
 				e.mu.Unlock()

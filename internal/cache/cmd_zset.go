@@ -1,6 +1,351 @@
 package cache
 
-// Zset commands.
+import (
+	"math"
+	"strconv"
+)
+
+// Sorted-set commands: the table, and the single-member commands. Ranges
+// are in cmd_zset_range.go, the set algebra in cmd_zset_store.go, pops,
+// random members and ZSCAN in cmd_zset_pop.go.
 func zsetCommands() []*Command {
-	return nil
+	const (
+		w    = FlagWrite
+		ro   = FlagReadOnly
+		fast = FlagFast
+		oom  = FlagDenyOOM
+		blk  = FlagWrite | FlagBlocking
+	)
+	one := func(name string, arity int, flags Flag, run func(*Ctx, [][]byte)) *Command {
+		return &Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1, Group: "sortedset", Run: run}
+	}
+	cmds := []*Command{
+		one("zadd", -4, w|oom|fast, func(c *Ctx, a [][]byte) { c.zaddGeneric(a, false) }),
+		one("zincrby", 4, w|oom|fast, func(c *Ctx, a [][]byte) { c.zaddGeneric(a, true) }),
+		one("zrem", -3, w|fast, cmdZRem),
+		one("zcard", 2, ro|fast, cmdZCard),
+		one("zscore", 3, ro|fast, cmdZScore),
+		one("zmscore", -3, ro|fast, cmdZMScore),
+		one("zrank", 3, ro|fast, func(c *Ctx, a [][]byte) { c.zrank(a, false) }),
+		one("zrevrank", 3, ro|fast, func(c *Ctx, a [][]byte) { c.zrank(a, true) }),
+		one("zcount", 4, ro|fast, func(c *Ctx, a [][]byte) { c.zcount(a, zrScore) }),
+		one("zlexcount", 4, ro|fast, func(c *Ctx, a [][]byte) { c.zcount(a, zrLex) }),
+		one("zrange", -4, ro, func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 1, false, zrAuto, dirAuto) }),
+		one("zrevrange", -4, ro, func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 1, false, zrRank, dirRev) }),
+		one("zrangebyscore", -4, ro, func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 1, false, zrScore, dirFwd) }),
+		one("zrevrangebyscore", -4, ro, func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 1, false, zrScore, dirRev) }),
+		one("zrangebylex", -4, ro, func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 1, false, zrLex, dirFwd) }),
+		one("zrevrangebylex", -4, ro, func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 1, false, zrLex, dirRev) }),
+		{Name: "zrangestore", Arity: -5, Flags: w | oom, FirstKey: 1, LastKey: 2, Step: 1, Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zrangeGeneric(a, 2, true, zrAuto, dirAuto) }},
+		one("zremrangebyrank", 4, w, func(c *Ctx, a [][]byte) { c.zremrange(a, zrRank) }),
+		one("zremrangebyscore", 4, w, func(c *Ctx, a [][]byte) { c.zremrange(a, zrScore) }),
+		one("zremrangebylex", 4, w, func(c *Ctx, a [][]byte) { c.zremrange(a, zrLex) }),
+		one("zpopmin", -2, w|fast, func(c *Ctx, a [][]byte) { c.zpopCmd(a, false) }),
+		one("zpopmax", -2, w|fast, func(c *Ctx, a [][]byte) { c.zpopCmd(a, true) }),
+		{Name: "zmpop", Arity: -4, Flags: w, KeysFn: mpopKeys(1), Group: "sortedset", Run: cmdZMPop},
+		{Name: "bzpopmin", Arity: -3, Flags: blk | fast, FirstKey: 1, LastKey: -2, Step: 1, Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.bzpop(a, false) }, BlockTimeout: lastTimeout},
+		{Name: "bzpopmax", Arity: -3, Flags: blk | fast, FirstKey: 1, LastKey: -2, Step: 1, Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.bzpop(a, true) }, BlockTimeout: lastTimeout},
+		{Name: "bzmpop", Arity: -5, Flags: blk, KeysFn: mpopKeys(2), Group: "sortedset", Run: cmdBZMPop, BlockTimeout: bzmpopTimeout},
+		one("zrandmember", -2, ro|FlagRandom, cmdZRandMember),
+		one("zscan", -3, ro|FlagRandom, cmdZScan),
+		{Name: "zunion", Arity: -3, Flags: ro, KeysFn: mpopKeys(1), Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 1, nil, opUnion, false) }},
+		{Name: "zinter", Arity: -3, Flags: ro, KeysFn: mpopKeys(1), Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 1, nil, opInter, false) }},
+		{Name: "zdiff", Arity: -3, Flags: ro, KeysFn: mpopKeys(1), Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 1, nil, opDiff, false) }},
+		{Name: "zintercard", Arity: -3, Flags: ro, KeysFn: mpopKeys(1), Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 1, nil, opInter, true) }},
+		{Name: "zunionstore", Arity: -4, Flags: w | oom, KeysFn: storeKeys, Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 2, a[1], opUnion, false) }},
+		{Name: "zinterstore", Arity: -4, Flags: w | oom, KeysFn: storeKeys, Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 2, a[1], opInter, false) }},
+		{Name: "zdiffstore", Arity: -4, Flags: w | oom, KeysFn: storeKeys, Group: "sortedset",
+			Run: func(c *Ctx, a [][]byte) { c.zsetOp(a, 2, a[1], opDiff, false) }},
+	}
+	return cmds
+}
+
+// Error texts of the sorted-set commands, as Redis 7.0 words them.
+const (
+	errZNaN       = "ERR resulting score is not a number (NaN)"
+	errZXXNX      = "ERR XX and NX options at the same time are not compatible"
+	errZGTLTNX    = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZIncrPair  = "ERR INCR option supports a single increment-element pair"
+	errZWeight    = "ERR weight value is not a float"
+	errZLimitNeg  = "ERR LIMIT can't be negative"
+	errZRangeLim  = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZLexScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+)
+
+// getZSet returns the sorted set under key (nil if there is none); ok is
+// false after a WRONGTYPE reply.
+func (c *Ctx) getZSet(key []byte) (*ZSet, *entry, bool) {
+	e, ok := c.lookupKind(key, KindZSet)
+	if !ok || e == nil {
+		return nil, nil, ok
+	}
+	return e.obj.(*ZSet), e, true
+}
+
+// zaddGeneric is ZADD, and ZINCRBY as ZADD with INCR (so ZINCRBY shares
+// ZADD's parsing quirks, as in Redis).
+func (c *Ctx) zaddGeneric(a [][]byte, incr bool) {
+	var f zaddFlags
+	f.incr = incr
+	ch := false
+	i := 2
+parse:
+	for ; i < len(a); i++ {
+		switch {
+		case eqFold(a[i], "NX"):
+			f.nx = true
+		case eqFold(a[i], "XX"):
+			f.xx = true
+		case eqFold(a[i], "CH"):
+			ch = true
+		case eqFold(a[i], "INCR"):
+			f.incr = true
+		case eqFold(a[i], "GT"):
+			f.gt = true
+		case eqFold(a[i], "LT"):
+			f.lt = true
+		default:
+			break parse
+		}
+	}
+	pairs := len(a) - i
+	if pairs%2 != 0 || pairs == 0 {
+		c.W.Error(ErrSyntax)
+		return
+	}
+	pairs /= 2
+	switch {
+	case f.nx && f.xx:
+		c.W.Error(errZXXNX)
+		return
+	case (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt):
+		c.W.Error(errZGTLTNX)
+		return
+	case f.incr && pairs > 1:
+		c.W.Error(errZIncrPair)
+		return
+	}
+	// Every score is parsed before anything changes: ZADD is all or nothing.
+	scores := make([]float64, pairs)
+	maxLen := 0
+	for j := range scores {
+		s, ok := parseFloat(a[i+2*j])
+		if !ok {
+			c.W.Error(ErrNotFloat)
+			return
+		}
+		scores[j] = s
+		maxLen = max(maxLen, len(a[i+2*j+1]))
+	}
+	key := a[1]
+	z, e, ok := c.getZSet(key)
+	if !ok {
+		return
+	}
+	var added, updated, processed int64
+	var score float64
+	if z == nil && !f.xx {
+		z = newZSetFor(pairs, maxLen)
+		e = &entry{kind: KindZSet, obj: z}
+		c.add(string(key), e)
+	}
+	if z != nil {
+		modified := false
+		before := func() {
+			if !modified {
+				c.modify(string(key), e)
+				modified = true
+			}
+		}
+		for j, s := range scores {
+			out, ns := z.zadd(s, string(a[i+2*j+1]), f, before)
+			switch out {
+			case zaddNaN:
+				c.deleteIfEmpty(key, e)
+				c.W.Error(errZNaN)
+				return
+			case zaddAdded:
+				added++
+			case zaddUpdated:
+				updated++
+			}
+			if out != zaddNop {
+				processed++
+				score = ns
+			}
+		}
+		if added > 0 {
+			c.signalReady(key)
+		}
+		c.deleteIfEmpty(key, e) // XX/NX on a new key can leave it empty
+	}
+	switch {
+	case f.incr && processed > 0:
+		c.W.Double(score)
+	case f.incr:
+		c.W.Null()
+	case ch:
+		c.W.Int(added + updated)
+	default:
+		c.W.Int(added)
+	}
+}
+
+func cmdZRem(c *Ctx, a [][]byte) {
+	z, e, ok := c.getZSet(a[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.W.Int(0)
+		return
+	}
+	var n int64
+	for _, m := range a[2:] {
+		if _, has := z.dict.Get(string(m)); has {
+			if n == 0 {
+				c.modify(string(a[1]), e)
+			}
+			z.remove(string(m))
+			n++
+		}
+	}
+	c.deleteIfEmpty(a[1], e)
+	c.W.Int(n)
+}
+
+func cmdZCard(c *Ctx, a [][]byte) {
+	z, _, ok := c.getZSet(a[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.W.Int(0)
+		return
+	}
+	c.W.Int(int64(z.Len()))
+}
+
+func cmdZScore(c *Ctx, a [][]byte) {
+	z, _, ok := c.getZSet(a[1])
+	if !ok {
+		return
+	}
+	if z != nil {
+		if s, has := z.score(string(a[2])); has {
+			c.W.Double(s)
+			return
+		}
+	}
+	c.W.Null()
+}
+
+func cmdZMScore(c *Ctx, a [][]byte) {
+	z, _, ok := c.getZSet(a[1])
+	if !ok {
+		return
+	}
+	c.W.Array(len(a) - 2)
+	for _, m := range a[2:] {
+		if z != nil {
+			if s, has := z.score(string(m)); has {
+				c.W.Double(s)
+				continue
+			}
+		}
+		c.W.Null()
+	}
+}
+
+func (c *Ctx) zrank(a [][]byte, rev bool) {
+	z, _, ok := c.getZSet(a[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.W.Null()
+		return
+	}
+	n, has := z.dict.Get(string(a[2]))
+	if !has {
+		c.W.Null()
+		return
+	}
+	r := z.zsl.rank(n.score, n.member)
+	if rev {
+		c.W.Int(int64(z.Len() - r))
+	} else {
+		c.W.Int(int64(r - 1))
+	}
+}
+
+// zcount is ZCOUNT and ZLEXCOUNT: the range is parsed before the key is
+// looked up, so a bad range is an error even for a missing key.
+func (c *Ctx) zcount(a [][]byte, kind int) {
+	r, ok := c.parseRangeSpec(a[2], a[3], kind)
+	if !ok {
+		return
+	}
+	z, _, ok := c.getZSet(a[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.W.Int(0)
+		return
+	}
+	c.W.Int(int64(z.countIn(r)))
+}
+
+// countIn is the number of elements inside r, from the ranks of its ends.
+func (z *ZSet) countIn(r zrangeSpec) int {
+	first := z.zsl.firstIn(r)
+	if first == nil {
+		return 0
+	}
+	last := z.zsl.lastIn(r)
+	return z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1
+}
+
+// zreplyHeader announces n elements of a member list, paired with their
+// scores if withScores: a flat array in RESP2, [member, score] pairs in RESP3.
+func (c *Ctx) zreplyHeader(n int, withScores bool) {
+	if withScores && c.W.Proto() == 2 {
+		c.W.Array(2 * n)
+	} else {
+		c.W.Array(n)
+	}
+}
+
+func (c *Ctx) zreplyElem(member string, score float64, withScores bool) {
+	if withScores && c.W.Proto() > 2 {
+		c.W.Array(2)
+	}
+	c.W.BulkString(member)
+	if withScores {
+		c.W.Double(score)
+	}
+}
+
+// zscoreString formats a score as Redis's d2string does for listpack
+// entries and ZSCAN: integers exactly, others with 17 significant digits.
+func zscoreString(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case f > -(1<<52) && f < 1<<52 && f == math.Trunc(f):
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', 17, 64)
 }

@@ -57,10 +57,12 @@ type JournalOptions struct {
 	Log    Options
 	// Tick replaces the one-second ticker of the background goroutine
 	// (which fsyncs under SyncEverySec and writes the buffer out under
-	// SyncNo). For tests: each value received is one tick, and since the
-	// goroutine handles a tick before receiving the next, a second send
-	// returns only after the first tick's sync finished.
+	// SyncNo), so tests can drive time: each value received is one tick.
 	Tick <-chan time.Time
+
+	// afterTick, for tests in this package, is called with each tick's
+	// result once its sync or flush has finished.
+	afterTick func(error)
 }
 
 // Journal is a single-writer, log-then-apply journal over a Log, for a
@@ -97,14 +99,14 @@ func OpenJournal(fsys vfs.FS, dir string, opts JournalOptions) (*Journal, error)
 		t := time.NewTicker(time.Second)
 		tick, stopTicker = t.C, t.Stop
 	}
-	go j.run(tick, stopTicker)
+	go j.run(tick, stopTicker, opts.afterTick)
 	return j, nil
 }
 
 // run is the background goroutine: once a second, fsync (everysec) or
 // write the buffer out (no). Failures are sticky in the Log and surface
 // from the next Append or Durable.
-func (j *Journal) run(tick <-chan time.Time, stopTicker func()) {
+func (j *Journal) run(tick <-chan time.Time, stopTicker func(), afterTick func(error)) {
 	defer close(j.done)
 	defer stopTicker()
 	for {
@@ -122,6 +124,9 @@ func (j *Journal) run(tick <-chan time.Time, stopTicker func()) {
 		}
 		if err != nil && err != ErrClosed {
 			j.logger.Error("storage: journal background sync failed", "policy", j.policy, "err", err)
+		}
+		if afterTick != nil {
+			afterTick(err)
 		}
 	}
 }

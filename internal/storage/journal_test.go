@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,17 +114,26 @@ func TestJournalAlwaysCrash(t *testing.T) {
 	m := vfs.NewMem()
 	j := openJournal(t, m, JournalOptions{Policy: SyncAlways, Log: Options{SegmentBytes: 4096}})
 	var (
-		appendMu sync.Mutex // the caller's lock
-		ackMu    sync.Mutex
-		acked    = map[uint64]string{}
-		wg       sync.WaitGroup
-		crashed  = make(chan struct{})
+		appendMu  sync.Mutex // the caller's lock
+		ackMu     sync.Mutex
+		acked     = map[uint64]string{}
+		wg        sync.WaitGroup
+		crashed   = make(chan struct{})
+		crashOnce sync.Once
 	)
+	// crash is called by whichever writer first sees enough acks, or by
+	// one that fails: either way every writer stops.
+	crash := func() { crashOnce.Do(func() { close(crashed); m.Crash() }) }
 	for w := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; ; i++ {
+				select {
+				case <-crashed:
+					return
+				default:
+				}
 				data := fmt.Sprintf("w%d-%d", w, i)
 				appendMu.Lock()
 				idx, err := j.Append([]byte(data))
@@ -133,31 +143,19 @@ func TestJournalAlwaysCrash(t *testing.T) {
 				}
 				if err != nil {
 					select {
-					case <-crashed:
-						return // writes fail once the "machine" is gone
+					case <-crashed: // writes fail once the "machine" is gone
 					default:
 						t.Errorf("before crash: %v", err)
-						return
+						crash()
 					}
+					return
 				}
 				ackMu.Lock()
 				acked[idx] = data
 				n := len(acked)
 				ackMu.Unlock()
 				if n >= 400 {
-					select {
-					case <-crashed:
-					default:
-						if w == 0 {
-							m.Crash()
-							close(crashed)
-						}
-					}
-				}
-				select {
-				case <-crashed:
-					return
-				default:
+					crash()
 				}
 			}
 		}()
@@ -176,10 +174,12 @@ func TestJournalAlwaysCrash(t *testing.T) {
 	t.Logf("%d acknowledged, %d survived", len(acked), len(got))
 }
 
-// gateFS holds file Syncs until released, to make group commit
-// deterministic.
+// gateFS holds file Syncs until released while armed, to make group
+// commit deterministic: an armed Sync announces itself on entered (waiting
+// for the test to receive) and then waits for release.
 type gateFS struct {
 	*errorfs.FS
+	armed   atomic.Bool
 	entered chan struct{}
 	release chan struct{}
 }
@@ -198,10 +198,9 @@ func (g *gateFS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File, er
 }
 
 func (f gateFile) Sync() error {
-	select {
-	case f.g.entered <- struct{}{}:
+	if f.g.armed.Load() {
+		f.g.entered <- struct{}{}
 		<-f.g.release
-	default: // gate not armed
 	}
 	return f.File.Sync()
 }
@@ -218,6 +217,7 @@ func TestJournalGroupCommit(t *testing.T) {
 
 	first, _ := j.Append([]byte("first"))
 	done := make(chan error, 20)
+	g.armed.Store(true)
 	go func() { done <- j.Durable(first) }()
 	<-g.entered // the first caller is inside fsync
 
@@ -230,11 +230,9 @@ func TestJournalGroupCommit(t *testing.T) {
 		}
 		go func() { done <- j.Durable(idx) }()
 	}
-	go func() {
-		// The second (group) sync also passes through the gate.
-		<-g.entered
-		g.release <- struct{}{}
-	}()
+	g.release <- struct{}{} // first sync completes
+	<-g.entered             // one waiter syncs for the whole group
+	g.armed.Store(false)
 	g.release <- struct{}{}
 	for range 11 {
 		if err := <-done; err != nil {
@@ -252,8 +250,9 @@ func TestJournalGroupCommit(t *testing.T) {
 func TestJournalEverySecCrash(t *testing.T) {
 	m := vfs.NewMem()
 	efs := errorfs.Wrap(m)
-	tick := make(chan time.Time)
-	j, err := OpenJournal(efs, "/j", JournalOptions{Tick: tick, Log: Options{SegmentBytes: 1 << 20}})
+	tick, ticked := make(chan time.Time), make(chan error)
+	j, err := OpenJournal(efs, "/j", JournalOptions{Tick: tick, afterTick: func(err error) { ticked <- err },
+		Log: Options{SegmentBytes: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +271,9 @@ func TestJournalEverySecCrash(t *testing.T) {
 		if sec < 4 {
 			lastTicked = j.LastIndex()
 			tick <- time.Now()
-			tick <- time.Now() // returns once the first tick's sync is done
+			if err := <-ticked; err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if got := efs.Calls(errorfs.OpSync) - syncs; got != 4 {
@@ -322,6 +323,7 @@ func TestJournalProcessKillLosesNothingAcked(t *testing.T) {
 				t.Fatalf("%d entries after kill, want 30", len(got))
 			}
 			j2.Close()
+			j.Close() // only now: the check above must not see its flush
 		})
 	}
 }
@@ -345,8 +347,8 @@ func TestJournalFsyncFailureSurfaces(t *testing.T) {
 
 func TestJournalEverySecFailureSurfaces(t *testing.T) {
 	efs := errorfs.Wrap(vfs.NewMem())
-	tick := make(chan time.Time)
-	j, err := OpenJournal(efs, "/j", JournalOptions{Tick: tick})
+	tick, ticked := make(chan time.Time), make(chan error)
+	j, err := OpenJournal(efs, "/j", JournalOptions{Tick: tick, afterTick: func(err error) { ticked <- err }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +357,9 @@ func TestJournalEverySecFailureSurfaces(t *testing.T) {
 	idx, _ := j.Append([]byte("x"))
 	j.Durable(idx)
 	tick <- time.Now()
-	tick <- time.Now()
+	if err := <-ticked; !errors.Is(err, errorfs.ErrInjected) {
+		t.Fatalf("background sync = %v, want the injected error", err)
+	}
 	if _, err := j.Append([]byte("y")); !errors.Is(err, ErrFailed) {
 		t.Fatalf("Append after failed background fsync = %v", err)
 	}

@@ -84,7 +84,7 @@ func TestTornTailEveryOffset(t *testing.T) {
 // (e.g. a sector of garbage); so is a zero-filled tail.
 func TestCorruptLastRecordIsTail(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
+		name   string
 		mangle func(b []byte) []byte
 	}{
 		{"bitflip", func(b []byte) []byte { b[len(b)-3] ^= 0x40; return b }},

@@ -8,7 +8,7 @@ LDFLAGS   := -X triad/internal/app.Version=$(VERSION)
 TEST_DEBS := redis-tools
 BENCH_DEBS := redis-server redis-tools
 
-.PHONY: help build run test race fuzz e2e bench bench-cache lint deps-test deps-bench
+.PHONY: help build run test race fuzz e2e bench bench-cache bench-mem lint deps-test deps-bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,10 +45,13 @@ fuzz: ## run each fuzz target for a while (FUZZTIME, default 30s)
 e2e: deps-test ## long end-to-end and stress tests (build tag e2e)
 	$(GO) test -race -tags e2e -timeout 60m ./internal/e2e/...
 
-bench: bench-cache ## all side-by-side benchmarks
+bench: bench-cache bench-mem ## all side-by-side benchmarks
 
 bench-cache: deps-bench build ## Triad vs redis-server with redis-benchmark, printing ratios
 	./scripts/bench-cache.sh
+
+bench-mem: deps-bench build ## RSS after the same 1M SETs in Triad and redis-server, with the ratio
+	./scripts/mem-cache.sh
 
 lint: ## gofmt, go vet and go mod tidy must leave nothing to change
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"triad/internal/cache"
@@ -274,6 +275,7 @@ func (c *conn) clientKill(opts [][]byte) {
 // pauseState implements CLIENT PAUSE: commands (all, or only writes) from
 // other clients wait until the pause ends.
 type pauseState struct {
+	active   atomic.Bool // a pause may be in force: the per-command fast path
 	mu       sync.Mutex
 	until    time.Time
 	writes   bool
@@ -307,6 +309,7 @@ func (c *conn) clientPause(opts [][]byte) {
 		p.released = make(chan struct{})
 	}
 	p.until, p.writes = time.Now().Add(time.Duration(ms)*time.Millisecond), writes
+	p.active.Store(true)
 	p.mu.Unlock()
 	c.w.Status("OK")
 }
@@ -315,6 +318,7 @@ func (p *pauseState) unpause() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.until = time.Time{}
+	p.active.Store(false)
 	if p.released != nil {
 		close(p.released)
 		p.released = nil
@@ -323,14 +327,16 @@ func (p *pauseState) unpause() {
 
 // wait holds a command while a pause is in force.
 func (p *pauseState) wait(c *conn, args [][]byte) {
-	for {
+	for p.active.Load() {
 		p.mu.Lock()
 		until, writes, ch := p.until, p.writes, p.released
-		p.mu.Unlock()
 		d := time.Until(until)
 		if d <= 0 || ch == nil {
+			p.active.Store(false) // expired: back to the fast path
+			p.mu.Unlock()
 			return
 		}
+		p.mu.Unlock()
 		if writes {
 			cmd := c.srv.eng.Lookup(args[0])
 			if cmd == nil || cmd.Flags&cache.FlagWrite == 0 {

@@ -58,6 +58,9 @@ type conn struct {
 	// batchStart is the wall clock when the current batch of pipelined
 	// requests began; batchEl the monotonic time elapsed in it so far.
 	batchStart time.Time
+	// cmdNow is the current command's wall clock in unix ms (batchStart
+	// plus the batch's elapsed monotonic time), handed to the engine.
+	cmdNow int64
 	batchEl    time.Duration
 	clockSet   bool
 	nsubs      atomic.Int32 // len(channels)+len(patterns), for the per-command check
@@ -157,7 +160,8 @@ func (c *conn) run(args [][]byte) {
 		}
 	}()
 	startEl := c.batchEl
-	c.lastCmd.Store(c.batchStart.UnixMilli() + int64(startEl/time.Millisecond))
+	c.cmdNow = c.batchStart.UnixMilli() + int64(startEl/time.Millisecond)
+	c.lastCmd.Store(c.cmdNow)
 	c.dispatch(args)
 	c.srv.stats.commands.Add(1)
 	c.batchEl = time.Since(c.batchStart)

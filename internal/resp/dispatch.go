@@ -158,7 +158,7 @@ func (c *conn) execCache(cmd *cache.Command, args [][]byte) {
 		}
 		idx = c.srv.eng.ExecBlocking(c.ctx, c.db, cmd, args, c.w, timeout)
 	} else {
-		idx = c.srv.eng.Exec(c.db, cmd, args, c.w)
+		idx = c.srv.eng.ExecAt(c.cmdNow, c.db, cmd, args, c.w)
 	}
 	if idx > c.durable {
 		c.durable = idx

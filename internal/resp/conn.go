@@ -60,10 +60,10 @@ type conn struct {
 	batchStart time.Time
 	// cmdNow is the current command's wall clock in unix ms (batchStart
 	// plus the batch's elapsed monotonic time), handed to the engine.
-	cmdNow int64
-	batchEl    time.Duration
-	clockSet   bool
-	nsubs      atomic.Int32 // len(channels)+len(patterns), for the per-command check
+	cmdNow   int64
+	batchEl  time.Duration
+	clockSet bool
+	nsubs    atomic.Int32 // len(channels)+len(patterns), for the per-command check
 }
 
 func newConn(s *Server, nc net.Conn) *conn {

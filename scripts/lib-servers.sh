@@ -62,7 +62,9 @@ stop_server() {
 # run_child CMD... runs a client in the background and waits for it, so that a signal reaches the
 # script's trap at once (bash defers traps until a foreground child exits) and cleanup can stop it.
 run_child() {
-	"$@" &
+	# <&0: without job control bash gives a background command /dev/null as its stdin; keep ours
+	# (redis-cli --pipe reads the load from it).
+	"$@" <&0 &
 	CHILD_PID=$!
 	local rc=0
 	wait "$CHILD_PID" || rc=$?

@@ -385,3 +385,44 @@ func TestConformanceKill9UnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// CONFIG SET appendfsync changes the policy live, as in Redis, and a write
+// acknowledged under the new policy survives a restart.
+func TestConformanceConfigSetAppendFsync(t *testing.T) {
+	dir := t.TempDir()
+	n, stop := startNode(t, dir, nil)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: n.CacheAddr()})
+	defer rdb.Close()
+	get := func() string {
+		t.Helper()
+		v, err := rdb.ConfigGet(ctx, "appendfsync").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v["appendfsync"]
+	}
+	if got := get(); got != "everysec" {
+		t.Fatalf("CONFIG GET appendfsync = %q, want the default everysec", got)
+	}
+	if err := rdb.ConfigSet(ctx, "appendfsync", "always").Err(); err != nil {
+		t.Fatalf("CONFIG SET appendfsync always: %v", err)
+	}
+	if got := get(); got != "always" {
+		t.Fatalf("CONFIG GET appendfsync = %q after CONFIG SET always", got)
+	}
+	err := rdb.ConfigSet(ctx, "appendfsync", "sometimes").Err()
+	if want := "ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: always, everysec, no"; err == nil || err.Error() != want {
+		t.Fatalf("CONFIG SET appendfsync sometimes = %v, want %q", err, want)
+	}
+	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	n, _ = startNode(t, dir, nil)
+	rdb2 := redis.NewClient(&redis.Options{Addr: n.CacheAddr()})
+	defer rdb2.Close()
+	if v, err := rdb2.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("after restart GET k = %q, %v", v, err)
+	}
+}

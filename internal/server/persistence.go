@@ -226,7 +226,14 @@ func (p *persistence) bgsave() error {
 
 func (p *persistence) params() []resp.Param {
 	return []resp.Param{
-		{Name: "appendfsync", Get: func() string { return p.cfg.Cache.AppendFsync }},
+		{Name: "appendfsync", Get: func() string { return p.j.Policy().String() },
+			Set: func(v string) error {
+				policy, err := storage.ParseSyncPolicy(strings.ToLower(v))
+				if err != nil {
+					return errors.New("argument(s) must be one of the following: always, everysec, no")
+				}
+				return p.j.SetPolicy(policy)
+			}},
 		{Name: "dir", Get: func() string {
 			abs, err := filepath.Abs(p.cfg.DataDir)
 			if err != nil {
@@ -261,7 +268,7 @@ func (p *persistence) info() [][2]string {
 		{"aof_enabled", "1"},
 		{"aof_rewrite_in_progress", "0"},
 		{"aof_last_write_status", "ok"},
-		{"appendfsync", strings.ToLower(p.cfg.Cache.AppendFsync)},
+		{"appendfsync", p.j.Policy().String()},
 		{"triad_snapshot_index", strconv.FormatUint(p.snapIndex, 10)},
 		{"triad_log_first_index", strconv.FormatUint(p.j.FirstIndex(), 10)},
 		{"triad_log_last_index", strconv.FormatUint(p.j.LastIndex(), 10)},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"triad/internal/storage/vfs"
@@ -70,7 +71,7 @@ type JournalOptions struct {
 // and term 1. It implements cache.Journal.
 type Journal struct {
 	log    *Log
-	policy SyncPolicy
+	policy atomic.Int32 // a SyncPolicy; CONFIG SET appendfsync changes it live
 	logger *slog.Logger
 
 	amu sync.Mutex // makes index assignment and Append one step
@@ -91,16 +92,35 @@ func OpenJournal(fsys vfs.FS, dir string, opts JournalOptions) (*Journal, error)
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{log: l, policy: opts.Policy, logger: l.logger,
+	j := &Journal{log: l, logger: l.logger,
 		stop: make(chan struct{}), done: make(chan struct{})}
+	j.policy.Store(int32(opts.Policy))
 	j.cond = sync.NewCond(&j.smu)
+	// The ticker runs under every policy (under always it finds nothing to
+	// do), so that SetPolicy can switch to everysec or no at any time.
 	tick, stopTicker := opts.Tick, func() {}
-	if tick == nil && opts.Policy != SyncAlways {
+	if tick == nil {
 		t := time.NewTicker(time.Second)
 		tick, stopTicker = t.C, t.Stop
 	}
 	go j.run(tick, stopTicker, opts.afterTick)
 	return j, nil
+}
+
+// Policy is the sync policy in force.
+func (j *Journal) Policy() SyncPolicy { return SyncPolicy(j.policy.Load()) }
+
+// SetPolicy changes the sync policy for the writes acknowledged from now
+// on. Switching to always first syncs what is buffered, so that every
+// write acknowledged after the switch is on disk with all it depends on.
+func (j *Journal) SetPolicy(p SyncPolicy) error {
+	if p == SyncAlways {
+		if err := j.log.Sync(); err != nil {
+			return err
+		}
+	}
+	j.policy.Store(int32(p))
+	return nil
 }
 
 // run is the background goroutine: once a second, fsync (everysec) or
@@ -116,14 +136,15 @@ func (j *Journal) run(tick <-chan time.Time, stopTicker func(), afterTick func(e
 		case <-tick:
 		}
 		var err error
-		switch j.policy {
+		policy := j.Policy()
+		switch policy {
 		case SyncEverySec:
 			err = j.log.Sync()
 		case SyncNo:
 			err = j.log.Flush()
 		}
 		if err != nil && err != ErrClosed {
-			j.logger.Error("storage: journal background sync failed", "policy", j.policy, "err", err)
+			j.logger.Error("storage: journal background sync failed", "policy", policy, "err", err)
 		}
 		if afterTick != nil {
 			afterTick(err)
@@ -156,7 +177,7 @@ func (j *Journal) Durable(index uint64) error {
 	if last := j.log.LastIndex(); index > last {
 		return fmt.Errorf("%w: durable(%d) after last index %d", ErrUnavailable, index, last)
 	}
-	if j.policy != SyncAlways {
+	if j.Policy() != SyncAlways {
 		if j.log.FlushedIndex() >= index {
 			return nil
 		}

@@ -364,3 +364,52 @@ func TestJournalEverySecFailureSurfaces(t *testing.T) {
 		t.Fatalf("Append after failed background fsync = %v", err)
 	}
 }
+
+// TestJournalSetPolicy switches policies live, as CONFIG SET appendfsync
+// does: the switch to always syncs what everysec had left buffered, and
+// every write acknowledged after it survives a crash; back under everysec,
+// Durable no longer fsyncs.
+func TestJournalSetPolicy(t *testing.T) {
+	m := vfs.NewMem()
+	j := openJournal(t, m, JournalOptions{Policy: SyncEverySec, Tick: make(chan time.Time)})
+	appendDurable := func(n int) {
+		t.Helper()
+		for i := range n {
+			idx, err := j.Append(fmt.Appendf(nil, "e%d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Durable(idx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendDurable(10)
+	if got := j.Log().SyncedIndex(); got != 0 {
+		t.Fatalf("SyncedIndex %d under everysec before any tick, want 0", got)
+	}
+	if err := j.SetPolicy(SyncAlways); err != nil {
+		t.Fatal(err)
+	}
+	if j.Policy() != SyncAlways || j.Log().SyncedIndex() != 10 {
+		t.Fatalf("after SetPolicy(always): policy %v, SyncedIndex %d; want always, 10", j.Policy(), j.Log().SyncedIndex())
+	}
+	appendDurable(10)
+	if got := j.Log().SyncedIndex(); got != 20 {
+		t.Fatalf("SyncedIndex %d under always, want 20", got)
+	}
+	if err := j.SetPolicy(SyncEverySec); err != nil {
+		t.Fatal(err)
+	}
+	appendDurable(5)
+	if got := j.Log().SyncedIndex(); got != 20 {
+		t.Fatalf("SyncedIndex %d back under everysec, want 20 (no fsync in Durable)", got)
+	}
+	m.Crash()
+	j.Close()
+	j = openJournal(t, m, JournalOptions{})
+	defer j.Close()
+	if got := len(replayAll(t, j)); got < 20 {
+		t.Fatalf("%d entries survived the crash; the 20 acknowledged under always must", got)
+	}
+}

@@ -193,6 +193,15 @@ func (p *persistence) snapshot() (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The log must be on disk through the snapshot's index before the
+	// snapshot file is: otherwise a crash could leave a snapshot that is
+	// ahead of the synced log (under everysec, or with writes not yet
+	// acknowledged under always), and restore could not continue the log
+	// after it.
+	if err := p.j.Log().Sync(); err != nil {
+		_, _ = s.WriteTo(io.Discard) // end the snapshot in the engine
+		return 0, fmt.Errorf("snapshot: sync the log: %w", err)
+	}
 	wrote := false
 	_, err = storage.WriteSnapshotFile(p.fs, p.snapDir, s.Index, func(w io.Writer) error {
 		wrote = true

@@ -368,8 +368,16 @@ func cmdHRandField(c *Ctx, a [][]byte) {
 	}
 	r := c.Rand()
 	if count < 0 { // repetitions allowed: exactly -count picks
-		header(int(-count))
-		for i := int64(0); i < -count; i++ {
+		n := -count
+		data, bulks := h.keys, 1
+		if withValues {
+			data, bulks = h.bytes, 2
+		}
+		if !randCountFits(c, uint64(n), data, h.Len(), bulks) {
+			return
+		}
+		header(int(n))
+		for i := int64(0); i < n; i++ {
 			emit(h.Random(r))
 		}
 		return

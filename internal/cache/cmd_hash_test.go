@@ -178,7 +178,7 @@ func TestHashRandField(t *testing.T) {
 
 	// Distinct fields for a positive count, on both encodings; repeats
 	// allowed for a negative one.
-	for _, n := range []int{10, 300} {
+	for _, n := range []int{10, 600} {
 		key := "h" + strconv.Itoa(n)
 		args := []string{"HSET", key}
 		for i := range n {
@@ -218,7 +218,7 @@ func TestHashScan(t *testing.T) {
 	})
 	// A hashtable is scanned in steps until the cursor comes back to 0.
 	args := []string{"HSET", "big"}
-	for i := range 500 {
+	for i := range 700 {
 		args = append(args, "f"+strconv.Itoa(i), strconv.Itoa(i))
 	}
 	te.do(args...)
@@ -237,7 +237,7 @@ func TestHashScan(t *testing.T) {
 			break
 		}
 	}
-	if len(seen) != 500 || calls < 5 {
+	if len(seen) != 700 || calls < 5 {
 		t.Errorf("HSCAN saw %d fields in %d calls", len(seen), calls)
 	}
 }
@@ -254,13 +254,14 @@ func TestHashEncoding(t *testing.T) {
 	te.do("HSET", "k", strings.Repeat("f", 65), "v")
 	te.expect("hashtable", "OBJECT", "ENCODING", "k")
 
-	for i := range 128 {
+	// 512 fields, as Redis 7.0.15's hash-max-listpack-entries default.
+	for i := range 512 {
 		te.do("HSET", "n", strconv.Itoa(i), "v")
 	}
 	te.expect("listpack", "OBJECT", "ENCODING", "n")
-	te.do("HSET", "n", "128", "v")
+	te.do("HSET", "n", "512", "v")
 	te.expect("hashtable", "OBJECT", "ENCODING", "n")
-	te.expect(":129", "HLEN", "n")
+	te.expect(":513", "HLEN", "n")
 	te.expect("v", "HGET", "n", "0")
 }
 
@@ -289,5 +290,80 @@ func TestHashWatchVersion(t *testing.T) {
 	te.expect(":1", "HDEL", "h", "a")
 	if te.WatchKey(0, "h").Version == v2 {
 		t.Errorf("HDEL did not change the version")
+	}
+}
+
+// HRANDFIELD's count bounds, as Redis 7.0.15 answers them: WITHVALUES
+// refuses counts beyond ±LONG_MAX/2 before looking at the key. Counts it
+// accepts with a reply too large to build (Redis 7.0.15 hangs on
+// "HRANDFIELD h -4611686018427387903 WITHVALUES" until it runs out of
+// memory) are refused up front, still as "value is out of range".
+func TestHashRandFieldHugeNegativeCount(t *testing.T) {
+	te := newTestEngine(t)
+	te.do("HSET", "h", "z", "1", "a", "2", "m", "3")
+	const tooLarge = "-ERR value is out of range, the reply to this count would exceed 268435456 bytes"
+	hsRun(te, [][]string{
+		{"-ERR value is out of range", "HRANDFIELD", "nokey", "-9223372036854775807", "WITHVALUES"},
+		{"*0", "HRANDFIELD", "nokey", "-9223372036854775807"},
+		{"-ERR value is out of range", "HRANDFIELD", "h", "-4611686018427387904", "WITHVALUES"},
+		{tooLarge, "HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"},
+		{tooLarge, "HRANDFIELD", "h", "-9223372036854775807"},
+		{tooLarge, "HRANDFIELD", "h", "-2000000000"},
+		{tooLarge, "HRANDFIELD", "h", "-2000000000", "WITHVALUES"},
+		{"*6 z 1 a 2 m 3", "HRANDFIELD", "h", "4611686018427387903", "WITHVALUES"},
+	})
+	if got := strings.Count(te.do("HRANDFIELD", "h", "-100000", "WITHVALUES"), " "); got != 200000 {
+		t.Errorf("HRANDFIELD h -100000 WITHVALUES: %d words", got)
+	}
+	// The estimate uses the fields alone when values are not asked for: a
+	// count too large WITHVALUES may fit without.
+	big := strings.Repeat("v", 1<<20)
+	te.do("HSET", "b", "f", big)
+	hsRun(te, [][]string{
+		{tooLarge, "HRANDFIELD", "b", "-300", "WITHVALUES"},
+		{"*3 f f f", "HRANDFIELD", "b", "-3"},
+	})
+	if got := strings.Count(te.do("HRANDFIELD", "b", "-300"), "f"); got != 300 {
+		t.Errorf("HRANDFIELD b -300: %d picks", got)
+	}
+}
+
+// Listpack limits at their edges, as Redis 7.0.15 answers: 512 fields and
+// 64-byte fields
+// and values fit, HSETNX on an existing field converts nothing, HINCRBY on
+// a long new field converts, a long HINCRBYFLOAT increment does not (only
+// the stored result counts).
+func TestHashEncodingEdges(t *testing.T) {
+	te := newTestEngine(t)
+	l64, l65 := strings.Repeat("y", 64), strings.Repeat("x", 65)
+	hsRun(te, [][]string{
+		{":1", "HSET", "a", l64, l64},
+		{"listpack", "OBJECT", "ENCODING", "a"},
+		{":1", "HSET", "b", "f1", "v1"},
+		{":0", "HSETNX", "b", "f1", l65},
+		{"listpack", "OBJECT", "ENCODING", "b"},
+		{":1", "HSETNX", "b", "f2", l65},
+		{"hashtable", "OBJECT", "ENCODING", "b"},
+		{":1", "HSET", "c", "f1", "v1"},
+		{":1", "HINCRBY", "c", l65, "1"},
+		{"hashtable", "OBJECT", "ENCODING", "c"},
+		{":1", "HSET", "d", "f1", "1"},
+		{"1", "HINCRBYFLOAT", "d", "f1", "0." + strings.Repeat("0", 66) + "1"},
+		{"listpack", "OBJECT", "ENCODING", "d"},
+	})
+	// HSCAN answers a listpack, even a full one, in one call with cursor 0
+	// whatever COUNT says; one more field makes a hashtable, scanned in steps.
+	for i := range 512 {
+		te.do("HSET", "f", "f"+strconv.Itoa(i), strconv.Itoa(i))
+	}
+	te.expect("listpack", "OBJECT", "ENCODING", "f")
+	parts := strings.Split(te.do("HSCAN", "f", "0", "COUNT", "1"), " ")
+	if parts[1] != "0" || parts[2] != "*1024" || parts[3] != "f0" || parts[len(parts)-1] != "511" {
+		t.Errorf("HSCAN of a full listpack: %v…", parts[:5])
+	}
+	te.do("HSET", "f", "one", "more")
+	te.expect("hashtable", "OBJECT", "ENCODING", "f")
+	if parts := strings.Split(te.do("HSCAN", "f", "0", "COUNT", "1"), " "); parts[1] == "0" {
+		t.Errorf("HSCAN of a 513-field hashtable answered everything at once")
 	}
 }

@@ -1,8 +1,8 @@
 package cache
 
 import (
+	"fmt"
 	"math"
-	"slices"
 	"strconv"
 )
 
@@ -177,8 +177,12 @@ func cmdSPop(c *Ctx, a [][]byte) {
 		return
 	}
 	size := s.Len()
-	if count >= int64(size) { // everything: the key goes
-		replyMembers(c, s)
+	if count >= int64(size) {
+		// Everything goes. Redis 7.0 answers through SUNION, so an all-integer
+		// set comes back sorted even when it is a hashtable.
+		whole := newSet()
+		s.Each(func(m string) bool { whole.Add(m); return true })
+		replyMembers(c, whole)
 		c.deleteEntry(string(a[1]), e)
 		return
 	}
@@ -193,20 +197,21 @@ func cmdSPop(c *Ctx, a [][]byte) {
 			s.Remove(popped[i])
 		}
 	} else {
-		// Popping most of the set: choose the few that stay instead.
-		stay := make(map[string]struct{}, keep)
+		// Popping most of the set: choose the few that stay, in a new set
+		// that takes the key's place — so, as in Redis 7.0, a hashtable whose
+		// survivors are a few integers becomes an intset again. The popped
+		// members are answered in the old set's order.
+		stay := newSet()
 		for _, m := range s.sample(r, keep) {
-			stay[m] = struct{}{}
+			stay.Add(m)
 		}
 		s.Each(func(m string) bool {
-			if !hasKey(stay, m) {
+			if !stay.Has(m) {
 				popped = append(popped, m)
 			}
 			return true
 		})
-		for _, m := range popped {
-			s.Remove(m)
-		}
+		*s = *stay
 	}
 	c.W.Set(len(popped))
 	for _, m := range popped {
@@ -250,8 +255,12 @@ func cmdSRandMember(c *Ctx, a [][]byte) {
 	}
 	r := c.Rand()
 	if count < 0 { // repetitions allowed: exactly -count picks
-		c.W.Array(int(-count))
-		for i := int64(0); i < -count; i++ {
+		n := -count
+		if !randCountFits(c, uint64(n), s.memberBytes(), s.Len(), 1) {
+			return
+		}
+		c.W.Array(int(n))
+		for i := int64(0); i < n; i++ {
 			c.W.BulkString(s.Random(r))
 		}
 		return
@@ -263,174 +272,48 @@ func cmdSRandMember(c *Ctx, a [][]byte) {
 	}
 }
 
-func cmdSMove(c *Ctx, a [][]byte) {
-	src, dst, m := a[1], a[2], string(a[3])
-	se, ss, ok := setOf(c, src)
-	if !ok {
-		return
+// A negative count to SRANDMEMBER, HRANDFIELD or ZRANDMEMBER asks for that
+// many picks with repetition, so the reply is bounded by the count, not by
+// the key: "SRANDMEMBER k -9223372036854775807" on a one-member set. Redis
+// 7.0 builds such a reply in the client's output buffer until it is done or
+// the client passes its output buffer limit — with the default (no limit
+// for normal clients) it grows until the process runs out of memory. Triad
+// builds replies in memory too (under the engine's read lock, so it cannot
+// stream them to a slow client), and refuses instead, before writing
+// anything, a count whose reply is expected to exceed randMaxReplyBytes.
+// The error contains Redis's "value is out of range", which clients and
+// Redis's own tests match for out-of-range counts.
+const (
+	randMaxReplyBytes = 256 << 20
+	// randBulkOverhead is the RESP framing of one bulk string ("$7\r\n…\r\n").
+	randBulkOverhead = 6
+	// randMinPickBytes is a floor on the cost of one pick: a reply held as
+	// values (a script's Lua table, a MULTI's queued replies) costs more
+	// per element than its wire size.
+	randMinPickBytes = 16
+)
+
+// randCountFits reports whether n picks, each of bulks bulk strings, fit
+// in randMaxReplyBytes, estimated from the mean element size of the key
+// (dataBytes over elems elements, where an element is everything one pick
+// returns); if not, it replies the error. Picks are uniform, so n × mean is
+// the expected size.
+func randCountFits(c *Ctx, n uint64, dataBytes int64, elems, bulks int) bool {
+	per := float64(randBulkOverhead * bulks)
+	if elems > 0 {
+		per += float64(dataBytes) / float64(elems)
 	}
-	if ss == nil { // Redis answers 0 before looking at the destination's type
-		c.W.Int(0)
-		return
+	if float64(n)*max(per, randMinPickBytes) <= randMaxReplyBytes {
+		return true
 	}
-	de, ds, ok := setOf(c, dst)
-	if !ok {
-		return
-	}
-	if !ss.Has(m) {
-		c.W.Int(0)
-		return
-	}
-	if string(src) == string(dst) {
-		c.W.Int(1)
-		return
-	}
-	c.modify(string(src), se)
-	ss.Remove(m)
-	c.deleteIfEmpty(src, se)
-	if ds == nil {
-		ds = newSet()
-		c.add(string(dst), &entry{kind: KindSet, obj: ds})
-	} else if !ds.Has(m) {
-		c.modify(string(dst), de)
-	}
-	ds.Add(m)
-	c.W.Int(1)
+	c.W.Error(fmt.Sprintf("ERR value is out of range, the reply to this count would exceed %d bytes", randMaxReplyBytes))
+	return false
 }
 
 // replyMembers replies s as a set (RESP3 ~).
 func replyMembers(c *Ctx, s *Set) {
 	c.W.Set(s.Len())
 	s.Each(func(m string) bool { c.W.BulkString(m); return true })
-}
-
-// storeSet makes s the value of dst (deleting dst if s is empty) and
-// replies its size, as the *STORE commands do.
-func storeSet(c *Ctx, dst []byte, s *Set) {
-	if s.Len() == 0 {
-		c.del(dst)
-		c.W.Int(0)
-		return
-	}
-	c.add(string(dst), &entry{kind: KindSet, obj: s})
-	c.W.Int(int64(s.Len()))
-}
-
-// intersect calls fn for each member of the intersection of sets (none
-// nil), walking the smallest and probing the others, until fn returns false.
-func intersect(sets []*Set, fn func(m string) bool) {
-	sorted := slices.Clone(sets)
-	slices.SortFunc(sorted, func(x, y *Set) int { return x.Len() - y.Len() })
-	sorted[0].Each(func(m string) bool {
-		for _, o := range sorted[1:] {
-			if !o.Has(m) {
-				return true
-			}
-		}
-		return fn(m)
-	})
-}
-
-// sinterGeneric serves SMEMBERS, SINTER and (dst != nil) SINTERSTORE.
-func sinterGeneric(c *Ctx, keys [][]byte, dst []byte) {
-	sets, ok := setsOf(c, keys)
-	if !ok {
-		return
-	}
-	result := newSet()
-	if !slices.Contains(sets, nil) {
-		if dst == nil && len(sets) == 1 {
-			replyMembers(c, sets[0])
-			return
-		}
-		intersect(sets, func(m string) bool { result.Add(m); return true })
-	}
-	if dst != nil {
-		storeSet(c, dst, result)
-		return
-	}
-	replyMembers(c, result)
-}
-
-func cmdSInterCard(c *Ctx, a [][]byte) {
-	numkeys, ok := parseInt(a[1])
-	if !ok || numkeys < 1 {
-		c.W.Error("ERR numkeys should be greater than 0")
-		return
-	}
-	if numkeys > int64(len(a)-2) {
-		c.W.Error("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	var limit int64
-	for i := 2 + int(numkeys); i < len(a); i++ {
-		if !eqFold(a[i], "LIMIT") || i+1 >= len(a) {
-			c.W.Error(ErrSyntax)
-			return
-		}
-		i++
-		if limit, ok = parseInt(a[i]); !ok || limit < 0 {
-			c.W.Error("ERR LIMIT can't be negative")
-			return
-		}
-	}
-	sets, ok := setsOf(c, a[2:2+numkeys])
-	if !ok {
-		return
-	}
-	var n int64
-	if !slices.Contains(sets, nil) {
-		intersect(sets, func(string) bool { n++; return limit == 0 || n < limit })
-	}
-	c.W.Int(n)
-}
-
-// sintercardKeys locates SINTERCARD's keys: numkeys of them after numkeys.
-func sintercardKeys(a [][]byte) []int {
-	if len(a) < 2 {
-		return nil
-	}
-	n, ok := parseInt(a[1])
-	if !ok || n < 1 {
-		return nil
-	}
-	var out []int
-	for i := 2; i < 2+int(min(n, int64(len(a)))) && i < len(a); i++ {
-		out = append(out, i)
-	}
-	return out
-}
-
-// sunionDiffGeneric serves SUNION, SDIFF and their STORE forms.
-func sunionDiffGeneric(c *Ctx, keys [][]byte, dst []byte, diff bool) {
-	sets, ok := setsOf(c, keys)
-	if !ok {
-		return
-	}
-	result := newSet()
-	switch {
-	case !diff:
-		for _, s := range sets {
-			if s != nil {
-				s.Each(func(m string) bool { result.Add(m); return true })
-			}
-		}
-	case sets[0] != nil:
-		sets[0].Each(func(m string) bool {
-			for _, o := range sets[1:] {
-				if o != nil && o.Has(m) {
-					return true
-				}
-			}
-			result.Add(m)
-			return true
-		})
-	}
-	if dst != nil {
-		storeSet(c, dst, result)
-		return
-	}
-	replyMembers(c, result)
 }
 
 func cmdSScan(c *Ctx, a [][]byte) {
@@ -451,7 +334,7 @@ func cmdSScan(c *Ctx, a [][]byte) {
 	}
 	switch {
 	case s == nil:
-	case s.enc != setEncHashtable: // small encodings answer in one call, as Redis does
+	case s.enc == setEncIntset: // an intset answers in one call, as Redis does
 		s.Each(func(m string) bool { keep(m); return true })
 	default:
 		next = s.big.Scan(cursor, count, func(m string, _ struct{}) { keep(m) })

@@ -21,6 +21,7 @@ type Hash struct {
 	small []hashPair
 	big   *Dict[[]byte] // non-nil: hashtable encoding
 	bytes int64         // Σ len(field)+cap(value), for the O(1) MemSize
+	keys  int64         // Σ len(field), to size HRANDFIELD's replies
 }
 
 type hashPair struct {
@@ -29,8 +30,10 @@ type hashPair struct {
 }
 
 // Redis 7.0 defaults: hash-max-listpack-entries, hash-max-listpack-value.
+// (512 entries is 7.0.15's built-in default and what its redis.conf ships;
+// 128 is zset-max-listpack-entries.)
 const (
-	hashMaxListpackEntries = 128
+	hashMaxListpackEntries = 512
 	hashMaxListpackValue   = 64
 )
 
@@ -106,6 +109,7 @@ func (h *Hash) Set(field string, value []byte) bool {
 			h.bytes -= int64(cap(old))
 		} else {
 			h.bytes += int64(len(field))
+			h.keys += int64(len(field))
 		}
 		h.bytes += int64(cap(value))
 		h.big.Set(field, value)
@@ -118,6 +122,7 @@ func (h *Hash) Set(field string, value []byte) bool {
 	}
 	h.small = append(h.small, hashPair{field, value})
 	h.bytes += int64(len(field) + cap(value))
+	h.keys += int64(len(field))
 	if len(h.small) > hashMaxListpackEntries {
 		h.convert()
 	}
@@ -130,6 +135,7 @@ func (h *Hash) Delete(field []byte) bool {
 		v, ok := h.big.Delete(string(field))
 		if ok {
 			h.bytes -= int64(len(field) + cap(v))
+			h.keys -= int64(len(field))
 		}
 		return ok
 	}
@@ -138,6 +144,7 @@ func (h *Hash) Delete(field []byte) bool {
 		return false
 	}
 	h.bytes -= int64(len(h.small[i].field) + cap(h.small[i].value))
+	h.keys -= int64(len(h.small[i].field))
 	// Keep insertion order, as deleting from a listpack does.
 	h.small = append(h.small[:i], h.small[i+1:]...)
 	return true
@@ -182,7 +189,7 @@ func (h *Hash) Random(r *rand.Rand) (string, []byte) {
 
 // Clone returns a deep copy with the same encoding.
 func (h *Hash) Clone() Aggregate {
-	c := &Hash{}
+	c := &Hash{keys: h.keys}
 	if h.big != nil {
 		c.big = NewDict[[]byte](h.big.Len())
 		for f, v := range h.big.All() {

@@ -28,6 +28,50 @@ func hashBytes(h *Hash) int64 {
 	return n
 }
 
+// hashKeyBytes recounts what Hash.keys must hold.
+func hashKeyBytes(h *Hash) int64 {
+	var n int64
+	h.Each(func(f string, _ []byte) bool { n += int64(len(f)); return true })
+	return n
+}
+
+// Hash.keys (Σ len(field), which sizes HRANDFIELD's replies) follows every
+// change, both encodings, clones and decoding.
+func TestHashKeyBytes(t *testing.T) {
+	h := newHash()
+	check := func(what string, h *Hash) {
+		t.Helper()
+		if h.keys != hashKeyBytes(h) {
+			t.Errorf("%s: keys = %d, recount %d", what, h.keys, hashKeyBytes(h))
+		}
+	}
+	h.Set("a", []byte("1"))
+	h.Set("bb", []byte("2"))
+	h.Set("a", []byte("3")) // an update adds no field bytes
+	check("listpack", h)
+	h.Delete([]byte("bb"))
+	h.Delete([]byte("zz"))
+	check("listpack after delete", h)
+	for i := range 600 {
+		h.Set("field"+strconv.Itoa(i), []byte("v"))
+	}
+	h.Set("field1", []byte("again"))
+	if h.Encoding() != "hashtable" {
+		t.Fatalf("600 fields: %s", h.Encoding())
+	}
+	check("hashtable", h)
+	for i := range 50 {
+		h.Delete([]byte("field" + strconv.Itoa(i)))
+	}
+	check("hashtable after delete", h)
+	check("clone", h.Clone().(*Hash))
+	d, err := decodeHash(h.AppendBinary(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("decoded", d.(*Hash))
+}
+
 func TestHashMemoryAccounting(t *testing.T) {
 	te := newTestEngine(t)
 	before := te.ks.used
@@ -36,7 +80,7 @@ func TestHashMemoryAccounting(t *testing.T) {
 	te.do("HINCRBY", "h", "n", "12345")
 	te.do("HINCRBYFLOAT", "h", "f", "1.25")
 	hsCheckUsed(te)
-	for i := range 200 { // through the conversion to hashtable
+	for i := range 600 { // through the conversion to hashtable
 		te.do("HSET", "h", "k"+strconv.Itoa(i), strings.Repeat("v", i%70))
 	}
 	hsCheckUsed(te)
@@ -63,7 +107,7 @@ func TestHashCodecRoundTrip(t *testing.T) {
 	small.Set("a", []byte{})
 	small.Set("m", []byte("three"))
 	big := newHash()
-	for i := range 300 {
+	for i := range 600 {
 		big.Set("f"+strconv.Itoa(i), []byte(strconv.Itoa(i*i)))
 	}
 	shrunk := newHash()
@@ -129,7 +173,7 @@ func TestHashDecodeRejects(t *testing.T) {
 }
 
 func TestHashCloneIsDeep(t *testing.T) {
-	for _, n := range []int{3, 200} {
+	for _, n := range []int{3, 600} {
 		h := newHash()
 		for i := range n {
 			h.Set("f"+strconv.Itoa(i), []byte("v"))

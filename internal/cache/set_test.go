@@ -17,6 +17,9 @@ func ssAddN(te *testEngine, key, prefix string, from, to int) {
 	te.do(args...)
 }
 
+// Encodings follow Redis 7.0 (checked against redis-server 7.0.15): an
+// intset while every member is an integer and there are at most 512 of
+// them, else a hashtable — 7.0 has no listpack sets.
 func TestSetEncoding(t *testing.T) {
 	te := newTestEngine(t)
 	ssAddN(te, "i", "", 0, 512)
@@ -25,36 +28,75 @@ func TestSetEncoding(t *testing.T) {
 	te.expect("hashtable", "OBJECT", "ENCODING", "i")
 	te.do("SREM", "i", "0", "1", "2")
 	te.expect("hashtable", "OBJECT", "ENCODING", "i") // never converts back
+	for i := 3; i < 510; i++ {
+		te.do("SREM", "i", strconv.Itoa(i))
+	}
+	te.expect(":3", "SCARD", "i")
+	te.expect("hashtable", "OBJECT", "ENCODING", "i")
 
-	te.do("SADD", "l", "1", "2", "-0") // "-0" is not an integer to Redis
-	te.expect("listpack", "OBJECT", "ENCODING", "l")
-	ssAddN(te, "l", "m", 0, 125)
-	te.expect("listpack", "OBJECT", "ENCODING", "l")
-	te.expect(":128", "SCARD", "l")
-	te.do("SADD", "l", "one-more")
+	// Small sets of strings are hashtables in 7.0 (7.2 made them listpacks).
+	te.do("SADD", "w", "a")
+	te.expect("hashtable", "OBJECT", "ENCODING", "w")
+	te.do("SADD", "l", "1", "2")
+	te.expect("intset", "OBJECT", "ENCODING", "l")
+	te.do("SADD", "l", "-0") // "-0" is not an integer to Redis
 	te.expect("hashtable", "OBJECT", "ENCODING", "l")
 
-	te.do("SADD", "w", "a")
-	te.expect("listpack", "OBJECT", "ENCODING", "w")
-	te.do("SADD", "w", strings.Repeat("x", 65))
-	te.expect("hashtable", "OBJECT", "ENCODING", "w")
-
-	// An intset too long for a listpack goes straight to a table.
-	ssAddN(te, "j", "", 0, 128)
-	te.do("SADD", "j", "x")
-	te.expect("hashtable", "OBJECT", "ENCODING", "j")
-	ssAddN(te, "k", "", 0, 127)
-	te.do("SADD", "k", "x")
-	te.expect("listpack", "OBJECT", "ENCODING", "k")
-
-	for _, m := range []string{"007", "+5", "", "99999999999999999999", "1.0"} {
+	for _, m := range []string{"007", "+5", "", "99999999999999999999", "9223372036854775808", "1.0", " 1"} {
 		te.do("DEL", "n")
 		te.do("SADD", "n", m)
-		te.expect("listpack", "OBJECT", "ENCODING", "n")
+		te.expect("hashtable", "OBJECT", "ENCODING", "n")
 		te.expect(":1", "SISMEMBER", "n", m)
 	}
-	te.expect(":0", "SISMEMBER", "i", "007") // not confused with 7 in an intset
-	te.expect(":1", "SISMEMBER", "i", "7")
+	te.do("SADD", "e", "9223372036854775807", "-9223372036854775808", "0", "-1")
+	te.expect("intset", "OBJECT", "ENCODING", "e")
+	te.expect("*4 -9223372036854775808 -1 0 9223372036854775807", "SMEMBERS", "e")
+	te.expect(":0", "SISMEMBER", "i", "007") // not confused with 7
+	te.expect(":1", "SISMEMBER", "i", "511")
+
+	// Results are built from an empty intset, as Redis builds them: an
+	// all-integer result is an intset even when its sources are hashtables.
+	hsRun(te, [][]string{
+		{":3", "SUNIONSTORE", "u", "i"},
+		{"intset", "OBJECT", "ENCODING", "u"},
+		{":3", "SINTERSTORE", "in", "i", "i"},
+		{"intset", "OBJECT", "ENCODING", "in"},
+		{":3", "SDIFFSTORE", "df", "i", "nokey"},
+		{"intset", "OBJECT", "ENCODING", "df"},
+		{":4", "SADD", "mixed", "3", "b", "1", "a"},
+		{":4", "SUNIONSTORE", "u2", "mixed"},
+		{"hashtable", "OBJECT", "ENCODING", "u2"},
+		{":1", "SMOVE", "mixed", "mv1", "3"},
+		{"intset", "OBJECT", "ENCODING", "mv1"},
+		{":1", "SMOVE", "mixed", "mv2", "a"},
+		{"hashtable", "OBJECT", "ENCODING", "mv2"},
+	})
+}
+
+// SPOP taking most of a set rebuilds it from the members that stay, so a
+// hashtable of integers shrinks back to an intset, as in Redis 7.0
+// (600 integers, SPOP 595: "intset" in 7.0.15).
+func TestSetPopReencodes(t *testing.T) {
+	te := newTestEngine(t)
+	ssAddN(te, "h", "", 1, 601)
+	te.expect("hashtable", "OBJECT", "ENCODING", "h")
+	if got := strings.Count(te.do("SPOP", "h", "595"), " "); got != 595 {
+		t.Fatalf("SPOP 595 popped %d", got)
+	}
+	te.expect(":5", "SCARD", "h")
+	te.expect("intset", "OBJECT", "ENCODING", "h")
+
+	// Popping a few takes them one by one: the encoding stays.
+	ssAddN(te, "few", "", 1, 601)
+	te.do("SPOP", "few", "5")
+	te.expect("hashtable", "OBJECT", "ENCODING", "few")
+
+	// Survivors that are not all integers stay a hashtable.
+	ssAddN(te, "s", "m", 0, 600)
+	te.do("SPOP", "s", "590")
+	te.expect(":10", "SCARD", "s")
+	te.expect("hashtable", "OBJECT", "ENCODING", "s")
+	hsCheckUsed(te)
 }
 
 func TestSetMemoryAccounting(t *testing.T) {
@@ -100,7 +142,7 @@ func TestSetCodecRoundTrip(t *testing.T) {
 	shrunk.Add("1")
 	sets := map[string]*Set{
 		"intset":    build("5", "-9223372036854775808", "9223372036854775807", "0"),
-		"listpack":  build("z", "1", "a", ""),
+		"strings":   build("z", "1", "a", ""),
 		"hashtable": build(many...),
 		"shrunk":    shrunk,
 		"empty":     newSet(),
@@ -126,11 +168,11 @@ func TestSetDecodeRejects(t *testing.T) {
 	unsorted = binary.AppendVarint(unsorted, 5)
 	unsorted = binary.AppendVarint(unsorted, 3)
 	dup := AppendString(AppendString([]byte{setEncHashtable, 2}, "a"), "a")
-	valid := AppendString([]byte{setEncListpack, 1}, "a")
+	valid := AppendString([]byte{setEncHashtable, 1}, "a")
 	cases := map[string][]byte{
 		"empty":        {},
 		"bad encoding": {9, 0},
-		"no count":     {setEncListpack},
+		"no count":     {setEncHashtable},
 		"unsorted":     unsorted,
 		"duplicate":    dup,
 		"truncated":    valid[:len(valid)-1],
@@ -145,6 +187,23 @@ func TestSetDecodeRejects(t *testing.T) {
 	}
 	if _, err := decodeSet(valid); err != nil {
 		t.Errorf("valid: %v", err)
+	}
+}
+
+// Snapshots written while sets had 7.2's listpack encoding load as 7.0's
+// hashtable.
+func TestSetDecodeLegacyListpack(t *testing.T) {
+	b := AppendString(AppendString([]byte{setEncListpack, 2}, "a"), "1")
+	v, err := decodeSet(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := v.(*Set)
+	if s.Encoding() != "hashtable" || s.Len() != 2 || !s.Has("a") || !s.Has("1") {
+		t.Errorf("legacy listpack decoded as %s with %v", s.Encoding(), ssMembers(s))
+	}
+	if s.bytes != 2 || s.MemSize() != setBaseSize+2+s.big.MemSize() {
+		t.Errorf("legacy listpack: bytes %d", s.bytes)
 	}
 }
 

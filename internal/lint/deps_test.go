@@ -22,6 +22,9 @@ var allowed = map[string][]string{
 	"cache":       {},
 	"storage":     {"storage/vfs"},
 	"storage/vfs": {},
+	"raft":        {"transport", "storage"},
+	"transport":   {},
+	"coord":       {"raft", "storage"},
 	"lint":        {},
 	"e2e":         {"app", "config", "server", "resp", "cache", "storage", "storage/vfs"},
 }

@@ -65,7 +65,20 @@ func (osFS) OpenFile(name string, flag int, perm os.FileMode) (File, error) {
 	if err != nil {
 		return nil, err // already an *os.PathError naming the file
 	}
-	return f, nil
+	return osFile{f}, nil
+}
+
+// osFile is an *os.File whose Sync is fdatasync(2) where the OS has it:
+// it makes the data and the file's size durable — all a log needs to read
+// its records back — without also flushing timestamps, as Redis's
+// appendfsync does.
+type osFile struct{ *os.File }
+
+func (f osFile) Sync() error {
+	if err := datasync(f.File); err != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
+	}
+	return nil
 }
 
 func (fs osFS) Create(name string) (File, error) {

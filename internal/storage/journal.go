@@ -76,9 +76,10 @@ type Journal struct {
 
 	amu sync.Mutex // makes index assignment and Append one step
 
-	smu     sync.Mutex // guards syncing; cond signals a finished sync
+	smu     sync.Mutex // guards syncing and gather; cond signals a finished sync
 	cond    *sync.Cond
 	syncing bool
+	gather  gatherState // how long the next group commit waits for company
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -96,6 +97,7 @@ func OpenJournal(fsys vfs.FS, dir string, opts JournalOptions) (*Journal, error)
 		stop: make(chan struct{}), done: make(chan struct{})}
 	j.policy.Store(int32(opts.Policy))
 	j.cond = sync.NewCond(&j.smu)
+	j.gather.init()
 	// The ticker runs under every policy (under always it finds nothing to
 	// do), so that SetPolicy can switch to everysec or no at any time.
 	tick, stopTicker := opts.Tick, func() {}
@@ -165,6 +167,7 @@ func (j *Journal) Append(data []byte) (uint64, error) {
 	if err := j.log.Append(Entry{Index: idx, Term: 1, Data: data}); err != nil {
 		return 0, err
 	}
+	j.gather.appended()
 	return idx, nil
 }
 
@@ -195,8 +198,11 @@ func (j *Journal) Durable(index uint64) error {
 		}
 		j.syncing = true
 		j.smu.Unlock()
+		j.gather.wait(j.log)
+		start, before := time.Now(), j.log.SyncedIndex()
 		err := j.log.Sync()
 		j.smu.Lock()
+		j.gather.synced(j.log.SyncedIndex()-before, time.Since(start))
 		j.syncing = false
 		j.cond.Broadcast()
 		if err != nil {

@@ -128,8 +128,8 @@ func (c *conn) describe() string {
 	}
 	now := time.Now()
 	user := "default"
-	if c.user != nil {
-		user = c.user.name
+	if u := c.user.Load(); u != nil {
+		user = u.name
 	}
 	lastCmd := ""
 	if p := c.lastName.Load(); p != nil {
@@ -241,7 +241,7 @@ func (c *conn) clientKill(opts [][]byte) {
 			}
 			match = func(x *conn) bool { return prev(x) && x.clientType() == t }
 		case "USER":
-			match = func(x *conn) bool { return prev(x) && x.user != nil && x.user.name == v }
+			match = func(x *conn) bool { return prev(x) && x.user.Load() != nil && x.user.Load().name == v }
 		case "ADDR":
 			match = func(x *conn) bool { return prev(x) && x.nc.RemoteAddr().String() == v }
 		case "LADDR":

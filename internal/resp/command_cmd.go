@@ -46,9 +46,12 @@ func writeCmdInfo(c *conn, ci commandInfo) {
 	c.w.Int(int64(ci.first))
 	c.w.Int(int64(ci.last))
 	c.w.Int(int64(ci.step))
-	cats := aclCategories(ci)
+	cats := categoriesOf(ci) // the same categories ACL CAT and +@cat use
 	c.w.Set(len(cats))
 	for _, cat := range cats {
+		if !strings.HasPrefix(cat, "@") {
+			cat = "@" + cat
+		}
 		c.w.Status(cat)
 	}
 	c.w.Set(0)   // tips

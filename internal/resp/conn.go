@@ -33,7 +33,7 @@ type conn struct {
 	cancel  context.CancelFunc
 
 	db       int
-	user     *User
+	user     atomic.Pointer[User] // read by other connections (CLIENT KILL USER, ACL DELUSER)
 	authed   bool
 	name     atomic.Pointer[string]
 	libName  string
@@ -73,8 +73,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.r.MaxBulk, c.r.MaxQuery = cfg.ProtoMaxBulkLen, cfg.QueryBufferLimit
 	c.w = NewWriter(countingWriter{c})
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.user = s.acl.defaultUser()
-	c.authed = c.user != nil && c.user.nopass && c.user.enabled
+	u := s.acl.defaultUser()
+	c.user.Store(u)
+	c.authed = u != nil && u.nopass && u.enabled
 	c.lastCmd.Store(time.Now().UnixMilli())
 	return c
 }

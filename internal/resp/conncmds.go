@@ -70,7 +70,8 @@ func cmdHello(c *conn, args [][]byte) {
 				c.w.Error("WRONGPASS invalid username-password pair or user is disabled.")
 				return
 			}
-			c.user, c.authed = u, true
+			c.user.Store(u)
+			c.authed = true
 			i += 2
 		case strings.EqualFold(string(args[i]), "SETNAME") && i+1 < len(args):
 			n := string(args[i+1])
@@ -127,7 +128,8 @@ func cmdAuth(c *conn, args [][]byte) {
 		c.w.Error("WRONGPASS invalid username-password pair or user is disabled.")
 		return
 	}
-	c.user, c.authed = u, true
+	c.user.Store(u)
+	c.authed = true
 	c.w.Status("OK")
 }
 
@@ -163,8 +165,9 @@ func cmdReset(c *conn, args [][]byte) {
 	c.w.SetProto(2)
 	c.name.Store(nil)
 	c.noEvict = false
-	c.user = c.srv.acl.defaultUser()
-	c.authed = c.user.nopass && c.user.enabled
+	u := c.srv.acl.defaultUser()
+	c.user.Store(u)
+	c.authed = u.nopass && u.enabled
 	c.w.Status("RESET")
 }
 

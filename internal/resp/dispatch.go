@@ -106,7 +106,7 @@ func (c *conn) dispatch(args [][]byte) {
 		c.multiErr = c.multiErr || c.multi
 		return
 	}
-	if msg := c.srv.acl.check(c.user, name, args, cmd); msg != "" {
+	if msg := c.srv.acl.check(c.user.Load(), name, args, cmd); msg != "" {
 		c.w.Error(msg)
 		c.multiErr = c.multiErr || c.multi
 		return

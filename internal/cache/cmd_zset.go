@@ -3,6 +3,7 @@ package cache
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Sorted-set commands: the table, and the single-member commands. Ranges
@@ -138,7 +139,7 @@ parse:
 	scores := make([]float64, pairs)
 	maxLen := 0
 	for j := range scores {
-		s, ok := parseFloat(a[i+2*j])
+		s, ok := parseZScore(a[i+2*j])
 		if !ok {
 			c.W.Error(ErrNotFloat)
 			return
@@ -336,16 +337,118 @@ func (c *Ctx) zreplyElem(member string, score float64, withScores bool) {
 	}
 }
 
-// zscoreString formats a score as Redis's d2string does for listpack
-// entries and ZSCAN: integers exactly, others with 17 significant digits.
+// zscoreString formats a score as Redis 7.0's d2string does when it stores
+// it in a listpack (which ZSCAN then returns as is): integers within
+// ±LLONG_MAX/2 in full (so -0 becomes 0), others with 17 significant digits.
 func zscoreString(f float64) string {
+	const lim = float64(math.MaxInt64 / 2)
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case f >= -lim && f <= lim && f == math.Trunc(f):
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', 17, 64)
+}
+
+// zscoreG formats a score as ZSCAN does for a skiplist-encoded set: %.17g,
+// -0 included.
+func zscoreG(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
 		return "inf"
 	case math.IsInf(f, -1):
 		return "-inf"
-	case f > -(1<<52) && f < 1<<52 && f == math.Trunc(f):
-		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'g', 17, 64)
+}
+
+// strtod parses s as C's strtod must consume it whole: decimal or hex
+// (with or without a binary exponent), inf, infinity, nan. It refuses what
+// strtod would stop short of, such as Go's digit separators. erange is
+// strtod's ERANGE: an overflow to ±inf or an underflow to zero.
+func strtod(s string) (f float64, erange, ok bool) {
+	body := s
+	if len(body) > 0 && (body[0] == '+' || body[0] == '-') {
+		body = body[1:]
+	}
+	switch strings.ToLower(body) {
+	case "inf", "infinity":
+		f = math.Inf(1)
+		if s[0] == '-' {
+			f = math.Inf(-1)
+		}
+		return f, false, true
+	}
+	hex := len(body) > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')
+	digits, isDigit, expCh := body, isDecDigit, byte('e')
+	if hex {
+		digits, isDigit, expCh = body[2:], isHexDigit, 'p'
+	}
+	// mantissa: digits, an optional point, digits; at least one digit
+	i, nd, nonzero := 0, 0, false
+	for pass := 0; pass < 2; pass++ {
+		for i < len(digits) && isDigit(digits[i]) {
+			nonzero = nonzero || digits[i] != '0'
+			i++
+			nd++
+		}
+		if pass == 0 && i < len(digits) && digits[i] == '.' {
+			i++
+		} else {
+			break
+		}
+	}
+	if nd == 0 {
+		return 0, false, false
+	}
+	hasExp := false
+	if i < len(digits) && (digits[i]|0x20) == expCh {
+		j := i + 1
+		if j < len(digits) && (digits[j] == '+' || digits[j] == '-') {
+			j++
+		}
+		k := j
+		for k < len(digits) && isDecDigit(digits[k]) {
+			k++
+		}
+		if k == j {
+			return 0, false, false // strtod would stop before the exponent
+		}
+		i, hasExp = k, true
+	}
+	if i != len(digits) {
+		return 0, false, false
+	}
+	if hex && !hasExp {
+		s += "p0" // Go wants a binary exponent on hex mantissas; strtod does not
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, isNum := err.(*strconv.NumError); !isNum || ne.Err != strconv.ErrRange {
+			return 0, false, false
+		}
+		return f, true, true
+	}
+	return f, f == 0 && nonzero, true
+}
+
+func isDecDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isHexDigit(c byte) bool { return isDecDigit(c) || (c|0x20) >= 'a' && (c|0x20) <= 'f' }
+
+// parseZScore parses a score or weight as Redis's getDoubleFromObject: the
+// whole argument, no leading blank, no overflow or underflow to zero, no NaN.
+func parseZScore(b []byte) (float64, bool) {
+	if len(b) == 0 || isCSpace(b[0]) {
+		return 0, false
+	}
+	f, erange, ok := strtod(string(b))
+	if !ok || math.IsNaN(f) || (erange && (math.IsInf(f, 0) || f == 0)) {
+		return 0, false
+	}
+	return f, true
 }

@@ -119,10 +119,10 @@ func parseZMPop(a [][]byte, at int) (zmpopArgs, string) {
 	if !ok || n < 1 {
 		return m, errNumKeys
 	}
-	where := int64(at) + n + 1
-	if where >= int64(len(a)) {
+	if n >= int64(len(a)-at-1) { // no room for MIN|MAX after the keys
 		return m, ErrSyntax
 	}
+	where := int64(at) + n + 1
 	m.keys = a[at+1 : where]
 	switch {
 	case eqFold(a[where], "MIN"):
@@ -223,6 +223,15 @@ func cmdZRandMember(c *Ctx, a [][]byte) {
 	size := z.Len()
 	r := c.Rand()
 	if count < 0 {
+		bulks := 1
+		if withScores {
+			bulks = 2
+		}
+		// z.bytes also counts skiplist levels: an overestimate, on the
+		// side of refusing a reply too big to build.
+		if !randCountFits(c, uint64(-count), z.bytes, size, bulks) {
+			return
+		}
 		c.zreplyHeader(int(-count), withScores)
 		for i := int64(0); i < -count; i++ {
 			n := z.zsl.byRank(1 + r.IntN(size))
@@ -280,7 +289,11 @@ func cmdZScan(c *Ctx, a [][]byte) {
 	var out []string
 	emit := func(m string, s float64) {
 		if match == "*" || Glob(match, m, false) {
-			out = append(out, m, zscoreString(s))
+			if z.big {
+				out = append(out, m, zscoreG(s))
+			} else {
+				out = append(out, m, zscoreString(s))
+			}
 		}
 	}
 	next := uint64(0)

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -46,7 +45,7 @@ func (r scoreRange) lteMax(n *zNode) bool {
 
 // parseScoreBound parses one end of a score range as Redis's strtod-based
 // zslParseRangeItem: "(" for exclusive, leading blanks allowed, the empty
-// string meaning 0, NaN refused.
+// string meaning 0, overflow to ±inf allowed, NaN refused.
 func parseScoreBound(b []byte) (v float64, ex, ok bool) {
 	if len(b) > 0 && b[0] == '(' {
 		ex, b = true, b[1:]
@@ -55,14 +54,8 @@ func parseScoreBound(b []byte) (v float64, ex, ok bool) {
 		return 0, ex, true
 	}
 	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		ne, isNum := err.(*strconv.NumError)
-		if !isNum || ne.Err != strconv.ErrRange {
-			return 0, false, false
-		}
-	}
-	if math.IsNaN(f) {
+	f, _, ok := strtod(s)
+	if !ok || math.IsNaN(f) {
 		return 0, false, false
 	}
 	return f, ex, true

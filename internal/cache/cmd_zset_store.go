@@ -138,7 +138,7 @@ func (c *Ctx) zsetOp(a [][]byte, numAt int, dst []byte, op int, card bool) {
 		case op != opDiff && !card && left >= len(srcs)+1 && eqFold(a[j], "WEIGHTS"):
 			j++
 			for i := range srcs {
-				w, ok := parseFloat(a[j])
+				w, ok := parseZScore(a[j])
 				if !ok {
 					c.W.Error(errZWeight)
 					return

@@ -77,17 +77,27 @@ func (z *ZSet) add(score float64, member string) {
 	if !z.big && (z.zsl.length+1 > zsetMaxListpackEntries || len(member) > zsetMaxListpackValue) {
 		z.big = true
 	}
-	n := z.zsl.insert(score, member)
+	n := z.zsl.insert(listpackScore(score, z.big), member)
 	z.dict.Set(member, n)
 	z.bytes += int64(len(member)) + int64(len(n.level))*zsetPerLevelMem
 }
 
 // setScore changes the score of the member held by node n.
 func (z *ZSet) setScore(n *zNode, score float64) {
+	score = listpackScore(score, z.big)
 	if m := z.zsl.updateScore(n, score); m != n {
 		z.bytes += int64(len(m.level)-len(n.level)) * zsetPerLevelMem
 		z.dict.Set(m.member, m)
 	}
+}
+
+// listpackScore is the score a listpack would give back: Redis stores it
+// as text (d2string), which writes -0 as 0. A skiplist keeps -0.
+func listpackScore(score float64, big bool) float64 {
+	if !big && score == 0 {
+		return 0
+	}
+	return score
 }
 
 // remove deletes member and reports whether it was present.
@@ -181,6 +191,7 @@ func decodeZSet(b []byte) (Aggregate, error) {
 	d := &Decoder{B: b[1:]}
 	n := d.Count(9) // a member takes at least its length byte and 8 score bytes
 	z := newZSet()
+	z.big = b[0] == 1 // before adding: a skiplist keeps -0
 	for i := 0; i < n && d.Err == nil; i++ {
 		m := d.String()
 		s := math.Float64frombits(d.Uint64())

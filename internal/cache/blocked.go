@@ -21,7 +21,11 @@ type dbKey struct {
 type waiter struct {
 	wake chan struct{} // buffered(1)
 	keys []dbKey
+	kind Kind // the kind of value that serves it; KindNone: any
 }
+
+// servedBy reports whether a key holding ent can serve w.
+func (w *waiter) servedBy(ent *entry) bool { return w.kind == KindNone || ent.kind == w.kind }
 
 // blockedSet is guarded by Engine.mu (held for writing).
 type blockedSet struct {
@@ -92,8 +96,14 @@ func (e *Engine) wakeReadyLocked() {
 		if ent.obj != nil {
 			n = ent.obj.Len()
 		}
-		for n > 0 && len(b.queues[k]) > 0 {
-			w := b.queues[k][0]
+		// Oldest first, skipping waiters this kind of value cannot serve
+		// (they stay queued, in order).
+		for i := 0; n > 0 && i < len(b.queues[k]); {
+			w := b.queues[k][i]
+			if !w.servedBy(ent) {
+				i++
+				continue
+			}
 			b.remove(w)
 			select {
 			case w.wake <- struct{}{}:
@@ -123,7 +133,7 @@ func (e *Engine) ExecBlocking(ctx context.Context, dbi int, cmd *Command, args [
 		defer t.Stop()
 		deadline = t.C
 	}
-	wt := &waiter{wake: make(chan struct{}, 1)}
+	wt := &waiter{wake: make(chan struct{}, 1), kind: cmd.BlockKind}
 	keys := cmd.Keys
 	if cmd.BlockKeys != nil {
 		keys = cmd.BlockKeys
@@ -138,9 +148,12 @@ func (e *Engine) ExecBlocking(ctx context.Context, dbi int, cmd *Command, args [
 		// key expiring in between cannot make it answer empty at once.
 		ts, seed := e.stampLocked()
 		now := ts
+		// The first time, any existing key answers at once (the command
+		// replies WRONGTYPE for a key of another kind, as Redis does);
+		// after a wake, only a key of the kind the command pops serves it.
 		served := false
 		for _, k := range wt.keys {
-			if ent := e.ks.dbs[dbi].peek(k.key); ent != nil && (ent.exp == 0 || ent.exp > now) {
+			if ent := e.ks.dbs[dbi].peek(k.key); ent != nil && (ent.exp == 0 || ent.exp > now) && (!front || wt.servedBy(ent)) {
 				served = true
 				break
 			}

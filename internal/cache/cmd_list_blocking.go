@@ -25,15 +25,15 @@ func listMoveCommands() []*Command {
 			Run: func(c *Ctx, a [][]byte) { c.listMove(a[1], a[2], false, true, false) }},
 		{Name: "lmpop", Arity: -4, Flags: FlagWrite, KeysFn: mpopKeys(1), Group: "list", Run: cmdLMPop},
 		{Name: "blpop", Arity: -3, Flags: blk, FirstKey: 1, LastKey: -2, Step: 1, Group: "list",
-			Run: func(c *Ctx, a [][]byte) { cmdBPop(c, a, true) }, BlockTimeout: lastTimeout},
+			Run: func(c *Ctx, a [][]byte) { cmdBPop(c, a, true) }, BlockTimeout: lastTimeout, BlockKind: KindList},
 		{Name: "brpop", Arity: -3, Flags: blk, FirstKey: 1, LastKey: -2, Step: 1, Group: "list",
-			Run: func(c *Ctx, a [][]byte) { cmdBPop(c, a, false) }, BlockTimeout: lastTimeout},
+			Run: func(c *Ctx, a [][]byte) { cmdBPop(c, a, false) }, BlockTimeout: lastTimeout, BlockKind: KindList},
 		{Name: "blmove", Arity: 6, Flags: blk | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Group: "list",
-			Run: cmdBLMove, BlockKeys: src, BlockTimeout: blmoveTimeout},
+			Run: cmdBLMove, BlockKeys: src, BlockTimeout: blmoveTimeout, BlockKind: KindList},
 		{Name: "brpoplpush", Arity: 4, Flags: blk | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Group: "list",
-			Run: cmdBRPopLPush, BlockKeys: src, BlockTimeout: lastTimeout},
+			Run: cmdBRPopLPush, BlockKeys: src, BlockTimeout: lastTimeout, BlockKind: KindList},
 		{Name: "blmpop", Arity: -5, Flags: FlagWrite | FlagBlocking, KeysFn: mpopKeys(2), Group: "list",
-			Run: cmdBLMPop, BlockTimeout: blmpopTimeout},
+			Run: cmdBLMPop, BlockTimeout: blmpopTimeout, BlockKind: KindList},
 	}
 }
 

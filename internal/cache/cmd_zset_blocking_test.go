@@ -170,3 +170,29 @@ func TestBZPopWrongType(t *testing.T) {
 		}
 	})
 }
+
+// A key of another kind does not wake a waiter, as in Redis 7.0: a
+// BZPOPMIN client sleeps through an LPUSH to its key and a BLPOP client
+// through a ZADD, and each is served once its own kind appears.
+func TestBlockingIgnoresOtherKinds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		te := newTestEngine(t)
+		out := make(chan blockResult, 4)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		lsBlock(te, ctx, out, 1, "BZPOPMIN q 0")
+		lsBlock(te, ctx, out, 2, "BLPOP z 0")
+		te.expect(":1", "LPUSH", "q", "x")
+		te.expect(":1", "ZADD", "z", "1", "m")
+		lsExpectNoneServed(t, out)
+		if n := te.BlockedClients(); n != 2 {
+			t.Fatalf("BlockedClients = %d, want 2", n)
+		}
+		te.expect(":1", "DEL", "q")
+		te.expect(":1", "ZADD", "q", "2", "a")
+		lsExpectServed(t, out, 1, "*3 q a 2")
+		te.expect(":1", "DEL", "z")
+		te.expect(":1", "RPUSH", "z", "v")
+		lsExpectServed(t, out, 2, "*2 z v")
+	})
+}

@@ -53,6 +53,10 @@ type Command struct {
 	// forever) or returns an error reply.
 	BlockKeys    func(args [][]byte) []int
 	BlockTimeout func(args [][]byte) (time.Duration, string)
+	// BlockKind is the kind of value that serves a blocked client: a key
+	// of another kind made ready does not wake it (as in Redis, a BLPOP
+	// waiter sleeps through a ZADD to its key). KindNone: any kind.
+	BlockKind Kind
 	// Prepare, if set, rewrites a write's arguments before it is logged
 	// (EVALSHA becomes EVAL with the script body), or returns an error reply.
 	// It runs without the engine lock held.

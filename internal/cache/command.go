@@ -109,6 +109,9 @@ type Ctx struct {
 	inScript bool
 	inMulti  bool
 	lfu      bool // maxmemory-policy is an LFU one: lookups update the counter
+	// Keyspace hits and misses of a read command, added to the engine's
+	// counters once it has run (INFO keyspace_hits/misses).
+	hits, misses int64
 }
 
 type touch struct {
@@ -132,14 +135,17 @@ func (c *Ctx) Rand() *rand.Rand {
 func (c *Ctx) lookup(key []byte) *entry {
 	e := c.db.peek(string(key))
 	if e == nil {
+		c.misses++
 		return nil
 	}
 	if e.exp != 0 && e.exp <= c.Now {
 		if c.applying {
 			c.deleteEntry(string(key), e)
 		}
+		c.misses++
 		return nil
 	}
+	c.hits++
 	if c.lfu {
 		lfuTouch(e, c.Now)
 	}

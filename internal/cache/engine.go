@@ -67,6 +67,10 @@ type Engine struct {
 	extras  []SnapshotExtra
 	scripts *scripting
 	maxmem  atomic.Int64 // cfg.MaxMemory, for the lock-free fast path
+	// Keyspace hits and misses of read commands (reads run concurrently
+	// under the read lock, hence atomic). Writes do not count, as in Redis,
+	// where only lookups for reading do.
+	hits, misses atomic.Int64
 }
 
 // Stats are counters INFO reports.
@@ -162,6 +166,12 @@ func (e *Engine) execRead(now int64, dbi int, cmd *Command, args [][]byte, w Rep
 	defer e.mu.RUnlock()
 	c := Ctx{e: e, ks: e.ks, db: e.ks.dbs[dbi], Now: max(now, e.lastTS), W: w, seed: rand.Uint64(), lfu: e.lfuLocked()}
 	cmd.Run(&c, args)
+	if c.hits != 0 {
+		e.hits.Add(c.hits)
+	}
+	if c.misses != 0 {
+		e.misses.Add(c.misses)
+	}
 }
 
 // Durable waits until the write at index may be acknowledged.
@@ -270,5 +280,16 @@ func (discardReply) Proto() int        { return 2 }
 func (e *Engine) Stats() Stats {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return e.stats
+	s := e.stats
+	s.KeyspaceHits, s.KeyspaceMisses = e.hits.Load(), e.misses.Load()
+	return s
+}
+
+// ResetStats zeroes the counters, for CONFIG RESETSTAT.
+func (e *Engine) ResetStats() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stats = Stats{}
+	e.hits.Store(0)
+	e.misses.Store(0)
 }

@@ -59,3 +59,21 @@ func (m *memJournal) Append(d []byte) (uint64, error) {
 	return uint64(len(m.entries)), nil
 }
 func (m *memJournal) Durable(uint64) error { return nil }
+
+// Keyspace hits and misses count the lookups of read commands, as INFO's
+// keyspace_hits/keyspace_misses do in Redis; writes do not count.
+func TestEngineKeyspaceHitsMisses(t *testing.T) {
+	te := newTestEngine(t)
+	te.expect("$-1", "GET", "nope")
+	te.expect("+OK", "SET", "k", "v")
+	te.expect("v", "GET", "k")
+	te.expect("*2 v $-1", "MGET", "k", "nope")
+	te.expect(":1", "INCR", "n")
+	if s := te.Stats(); s.KeyspaceHits != 2 || s.KeyspaceMisses != 2 {
+		t.Errorf("hits %d, misses %d; want 2, 2", s.KeyspaceHits, s.KeyspaceMisses)
+	}
+	te.ResetStats()
+	if s := te.Stats(); s.KeyspaceHits != 0 || s.KeyspaceMisses != 0 {
+		t.Errorf("after ResetStats: hits %d, misses %d", s.KeyspaceHits, s.KeyspaceMisses)
+	}
+}

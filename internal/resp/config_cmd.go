@@ -228,6 +228,7 @@ func cmdConfig(c *conn, args [][]byte) {
 		c.srv.stats.netIn.Store(0)
 		c.srv.stats.netOut.Store(0)
 		c.srv.slowlog.reset()
+		c.srv.eng.ResetStats()
 		c.w.Status("OK")
 	case "REWRITE":
 		c.w.Error("ERR The server is running without a config file")

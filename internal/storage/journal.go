@@ -76,10 +76,10 @@ type Journal struct {
 
 	amu sync.Mutex // makes index assignment and Append one step
 
-	smu     sync.Mutex // guards syncing and gather; cond signals a finished sync
-	cond    *sync.Cond
-	syncing bool
-	gather  gatherState // how long the next group commit waits for company
+	smu     sync.Mutex      // guards syncing and waiters (see journal_commit.go)
+	syncing bool            // a writer is leading a group commit
+	waiters []*commitWaiter // writers waiting for a later group commit, in arrival order
+	gather  gatherState     // how long the next group commit waits for company
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -96,7 +96,6 @@ func OpenJournal(fsys vfs.FS, dir string, opts JournalOptions) (*Journal, error)
 	j := &Journal{log: l, logger: l.logger,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	j.policy.Store(int32(opts.Policy))
-	j.cond = sync.NewCond(&j.smu)
 	j.gather.init()
 	// The ticker runs under every policy (under always it finds nothing to
 	// do), so that SetPolicy can switch to everysec or no at any time.
@@ -173,9 +172,8 @@ func (j *Journal) Append(data []byte) (uint64, error) {
 
 // Durable blocks until the entry at index may be acknowledged under the
 // policy: fsynced (always), or handed to the OS (everysec, no; never an
-// fsync on this path). Under SyncAlways concurrent callers share fsyncs:
-// the first waiter syncs everything appended so far while the others wait,
-// and entries appended meanwhile are covered by the next sync.
+// fsync on this path). Under SyncAlways concurrent callers share fsyncs
+// (group commit, see journal_commit.go).
 func (j *Journal) Durable(index uint64) error {
 	if last := j.log.LastIndex(); index > last {
 		return fmt.Errorf("%w: durable(%d) after last index %d", ErrUnavailable, index, last)
@@ -186,30 +184,7 @@ func (j *Journal) Durable(index uint64) error {
 		}
 		return j.log.Flush()
 	}
-	if j.log.SyncedIndex() >= index {
-		return nil
-	}
-	j.smu.Lock()
-	defer j.smu.Unlock()
-	for j.log.SyncedIndex() < index {
-		if j.syncing {
-			j.cond.Wait()
-			continue
-		}
-		j.syncing = true
-		j.smu.Unlock()
-		j.gather.wait(j.log)
-		start, before := time.Now(), j.log.SyncedIndex()
-		err := j.log.Sync()
-		j.smu.Lock()
-		j.gather.synced(j.log.SyncedIndex()-before, time.Since(start))
-		j.syncing = false
-		j.cond.Broadcast()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return j.durableAlways(index)
 }
 
 // Replay calls fn for every entry from index from (typically the

@@ -1,0 +1,228 @@
+package raft
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+// leaderLocked returns nil if this replica leads, else a *NotLeaderError.
+func (g *group) leaderLocked() error {
+	if g.failed != nil {
+		return g.failed
+	}
+	st := g.rn.BasicStatus()
+	if st.RaftState == raft.StateLeader {
+		return nil
+	}
+	return &NotLeaderError{Group: g.id, Leader: g.nodes[st.Lead]}
+}
+
+// Propose appends data to the group's log and returns once it is proposed
+// on this replica, which must be the leader (otherwise a *NotLeaderError
+// naming the leader's node). It does not wait for commit: the caller
+// embeds a request ID in data and waits on a Waiter that its state
+// machine triggers when it applies the entry. A proposal can still be lost
+// if leadership changes before it commits; callers time out and retry.
+func (h *Host) Propose(ctx context.Context, groupID uint64, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g, err := h.group(groupID)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	err = g.leaderLocked()
+	if err == nil {
+		err = g.rn.Propose(data)
+		if errors.Is(err, raft.ErrProposalDropped) {
+			err = fmt.Errorf("%w: %w", ErrProposalDropped, err)
+		}
+	}
+	g.mu.Unlock()
+	if err == nil {
+		h.wakeLoop()
+	}
+	return err
+}
+
+// ReadIndex returns an index that is at least the group's commit index at
+// the time of the call, confirmed by a quorum, and returns once this
+// replica has applied it: reads of the applied state that follow are
+// linearizable. It works on followers too (the leader answers them).
+func (h *Host) ReadIndex(ctx context.Context, groupID uint64) (uint64, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return 0, err
+	}
+	id := h.nextID()
+	ch := make(chan uint64, 1)
+	g.mu.Lock()
+	if g.failed != nil {
+		g.mu.Unlock()
+		return 0, g.failed
+	}
+	if st := g.rn.BasicStatus(); st.Lead == raft.None {
+		g.mu.Unlock()
+		return 0, &NotLeaderError{Group: g.id}
+	}
+	g.reads[id] = ch
+	g.rn.ReadIndex(binary.LittleEndian.AppendUint64(nil, id))
+	g.mu.Unlock()
+	h.wakeLoop()
+	var index uint64
+	select {
+	case i, ok := <-ch:
+		if !ok {
+			return 0, ErrClosed
+		}
+		index = i
+	case <-ctx.Done():
+		g.mu.Lock()
+		delete(g.reads, id)
+		g.mu.Unlock()
+		return 0, ctx.Err()
+	}
+	if err := g.waitApplied(ctx, index); err != nil {
+		return 0, err
+	}
+	return index, nil
+}
+
+// WaitApplied returns once this replica has applied index.
+func (h *Host) WaitApplied(ctx context.Context, groupID, index uint64) error {
+	g, err := h.group(groupID)
+	if err != nil {
+		return err
+	}
+	return g.waitApplied(ctx, index)
+}
+
+// TransferLeadership asks the leader to hand leadership to replica to. It
+// returns at once; watch Status for the outcome.
+func (h *Host) TransferLeadership(groupID, to uint64) error {
+	g, err := h.group(groupID)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	err = g.leaderLocked()
+	if err == nil {
+		g.rn.TransferLeader(to)
+	}
+	g.mu.Unlock()
+	h.wakeLoop()
+	return err
+}
+
+// AddLearner adds replica (hosted on node) as a learner and returns once
+// the change is applied on this replica, the leader. Replica IDs are never
+// reused: a node that comes back gets a new replica ID.
+func (h *Host) AddLearner(ctx context.Context, groupID, replica, node uint64) error {
+	return h.changeConf(ctx, groupID, pb.ConfChangeAddLearnerNode, replica, node)
+}
+
+// PromoteVoter makes a learner a voter, once applied on this replica.
+func (h *Host) PromoteVoter(ctx context.Context, groupID, replica uint64) error {
+	return h.changeConf(ctx, groupID, pb.ConfChangeAddNode, replica, 0)
+}
+
+// RemoveMember removes a voter or learner, once applied on this replica.
+// Its replica ID is retired for good.
+func (h *Host) RemoveMember(ctx context.Context, groupID, replica uint64) error {
+	return h.changeConf(ctx, groupID, pb.ConfChangeRemoveNode, replica, 0)
+}
+
+func (h *Host) changeConf(ctx context.Context, groupID uint64, typ pb.ConfChangeType, replica, node uint64) error {
+	if replica == 0 {
+		return errors.New("raft: replica ID must be non-zero")
+	}
+	g, err := h.group(groupID)
+	if err != nil {
+		return err
+	}
+	id := h.nextID()
+	done := h.confWait.Register(id)
+	defer h.confWait.Cancel(id)
+	cc := &pb.ConfChangeV2{
+		Changes: []*pb.ConfChangeSingle{{Type: typ.Enum(), NodeId: new(replica)}},
+		Context: ccContext(node, id),
+	}
+	g.mu.Lock()
+	err = g.leaderLocked()
+	if err == nil && typ == pb.ConfChangeAddLearnerNode {
+		cfg := g.rn.Status().Config
+		_, voter := cfg.Voters.IDs()[replica]
+		_, learner := cfg.Learners[replica]
+		if g.removed[replica] || voter || learner {
+			err = fmt.Errorf("%w: %d", ErrReplicaReused, replica)
+		}
+	}
+	if err == nil {
+		err = g.rn.ProposeConfChange(cc)
+		if errors.Is(err, raft.ErrProposalDropped) {
+			err = fmt.Errorf("%w: %w", ErrProposalDropped, err)
+		}
+	}
+	g.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	h.wakeLoop()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-g.ap.done:
+		return g.errOr(ErrClosed)
+	}
+}
+
+// Status describes one replica of a group.
+type Status struct {
+	Group      uint64
+	ReplicaID  uint64
+	Leader     uint64 // replica ID of the leader; 0 if unknown
+	LeaderNode uint64 // node of the leader; 0 if unknown
+	IsLeader   bool
+	Term       uint64
+	Commit     uint64
+	Applied    uint64 // by the state machine
+	Voters     []uint64
+	Learners   []uint64
+	Err        error // non-nil once the group stopped on a storage failure
+}
+
+// Status returns the group's state as this replica sees it.
+func (h *Host) Status(groupID uint64) (Status, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return Status{}, err
+	}
+	g.mu.Lock()
+	st := g.rn.Status()
+	s := Status{
+		Group: g.id, ReplicaID: g.replica,
+		Leader: st.Lead, LeaderNode: g.nodes[st.Lead], IsLeader: st.RaftState == raft.StateLeader,
+		Term: st.HardState.GetTerm(), Commit: st.HardState.GetCommit(),
+		Err: g.failed,
+	}
+	for id := range st.Config.Voters.IDs() {
+		s.Voters = append(s.Voters, id)
+	}
+	for id := range st.Config.Learners {
+		s.Learners = append(s.Learners, id)
+	}
+	g.mu.Unlock()
+	slices.Sort(s.Voters)
+	slices.Sort(s.Learners)
+	s.Applied = g.appliedIndex()
+	return s, nil
+}

@@ -15,11 +15,51 @@ type zLevel struct {
 	span int // elements skipped by next, counting next itself
 }
 
+// zNode's fields are ordered for the search: a hop reads the next node's
+// score, then its level slice, whose array newZNode places right after the
+// node, in the same allocation, so a hop costs one cache miss, not two
+// (Redis gets the same from a flexible array member).
 type zNode struct {
-	member string
 	score  float64
-	back   *zNode
 	level  []zLevel
+	member string
+	back   *zNode
+}
+
+// newZNode allocates a node with its levels inline for the common heights
+// (P(height > 4) = 0.4%); taller nodes get a separate level array.
+func newZNode(lvl int, score float64, member string) *zNode {
+	var n *zNode
+	switch lvl {
+	case 1:
+		p := &struct {
+			n zNode
+			l [1]zLevel
+		}{}
+		p.n.level, n = p.l[:], &p.n
+	case 2:
+		p := &struct {
+			n zNode
+			l [2]zLevel
+		}{}
+		p.n.level, n = p.l[:], &p.n
+	case 3:
+		p := &struct {
+			n zNode
+			l [3]zLevel
+		}{}
+		p.n.level, n = p.l[:], &p.n
+	case 4:
+		p := &struct {
+			n zNode
+			l [4]zLevel
+		}{}
+		p.n.level, n = p.l[:], &p.n
+	default:
+		n = &zNode{level: make([]zLevel, lvl)}
+	}
+	n.score, n.member = score, member
+	return n
 }
 
 type skiplist struct {
@@ -84,7 +124,7 @@ func (z *skiplist) insert(score float64, member string) *zNode {
 		}
 		z.level = lvl
 	}
-	x = &zNode{member: member, score: score, level: make([]zLevel, lvl)}
+	x = newZNode(lvl, score, member)
 	for i := 0; i < lvl; i++ {
 		x.level[i].next = update[i].level[i].next
 		update[i].level[i].next = x

@@ -16,6 +16,7 @@
 #   GROUPS_RUN ["basic zadd 1k"]  row groups: basic = -t set,get,incr,lpush,lpop,hset;
 #                          zadd = custom ZADD; 1k = -d 1024 -t set,get
 #   TRIAD_BIN [bin/triad], REDIS_SERVER, REDIS_CLI, REDIS_BENCHMARK: the executables
+#   TRIAD_FLAGS            extra flags for Triad (e.g. "--procs 1")
 #   OUT: also write the final table to this file
 #   KEEP_WORK=1            keep the temp dir (data dirs, logs, CSVs)
 set -euo pipefail
@@ -107,7 +108,7 @@ for fsync in $FSYNC_MODES; do
 done
 
 table() {
-	echo "# redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE; appendonly on both; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "# redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE; appendonly on both; triad flags: ${TRIAD_FLAGS:-none}; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
 	awk -F'\t' '
 	{ key = $1 "\t" $2 "\t" $3; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
 	  rps[key, $4] = $5; p99[key, $4] = $6 }

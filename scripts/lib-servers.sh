@@ -99,8 +99,9 @@ start_server() {
 				--logfile "$SRV_DIR/server.log" >/dev/null 2>&1 &
 			;;
 		triad)
+			# shellcheck disable=SC2086 # TRIAD_FLAGS is split on purpose
 			"$TRIAD_BIN" server --data-dir "$SRV_DIR" --cache-addr "127.0.0.1:$SRV_PORT" \
-				--http-addr "" --appendfsync "$fsync" --log-level warn \
+				--http-addr "" --appendfsync "$fsync" --log-level warn ${TRIAD_FLAGS:-} \
 				>"$SRV_DIR/server.log" 2>&1 &
 			;;
 		*) die "start_server: unknown system $sys" ;;

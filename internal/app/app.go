@@ -76,6 +76,11 @@ func serverCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cfg.Procs > 0 {
+				// A process-wide setting, hence here and not in server (tests
+				// run several nodes in one process).
+				runtime.GOMAXPROCS(cfg.Procs)
+			}
 			if err := node.Run(cmd.Context()); err != nil && !errors.Is(err, context.Canceled) {
 				return err
 			}

@@ -25,10 +25,15 @@ type Config struct {
 	DataDir string `yaml:"data-dir"`
 	// RepairLog truncates a corrupt log at the first bad record instead of
 	// refusing to start (losing what follows it). Default false.
-	RepairLog bool  `yaml:"repair-log"`
-	Cache     Cache `yaml:"cache"`
-	HTTP      HTTP  `yaml:"http"`
-	Log       Log   `yaml:"log"`
+	RepairLog bool `yaml:"repair-log"`
+	// Procs is how many OS threads run Go code at once (GOMAXPROCS); 0,
+	// the default, leaves Go's choice (every CPU the process may use).
+	// Fewer leaves cores to the clients and the kernel's network stack
+	// on the same machine — see README's Performance section.
+	Procs int   `yaml:"procs"`
+	Cache Cache `yaml:"cache"`
+	HTTP  HTTP  `yaml:"http"`
+	Log   Log   `yaml:"log"`
 }
 
 // Cache configures the Redis-compatible service.
@@ -90,6 +95,7 @@ type flag struct {
 
 var flags = []flag{
 	{name: "data-dir", usage: "directory for logs and snapshots", str: func(c *Config) *string { return &c.DataDir }},
+	{name: "procs", usage: "OS threads running Go code at once (GOMAXPROCS; 0 = every CPU)", intv: func(c *Config) *int { return &c.Procs }},
 	{name: "repair-log", usage: "truncate a corrupt log at the first bad record instead of refusing to start (loses the records after it)", boolv: func(c *Config) *bool { return &c.RepairLog }},
 	{name: "cache-addr", usage: "RESP (Redis) listen address", str: func(c *Config) *string { return &c.Cache.Addr }},
 	{name: "maxmemory", usage: "cache memory limit (0 = none; e.g. 100mb, 2gb)", str: func(c *Config) *string { return &c.Cache.MaxMemory }},
@@ -204,6 +210,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains([]string{"always", "everysec", "no"}, c.Cache.AppendFsync) {
 		errs = append(errs, fmt.Errorf("appendfsync %q: must be always, everysec or no", c.Cache.AppendFsync))
+	}
+	if c.Procs < 0 {
+		errs = append(errs, fmt.Errorf("procs %d: must be 0 (every CPU) or more", c.Procs))
 	}
 	if c.Cache.MaxClients < 1 {
 		errs = append(errs, fmt.Errorf("maxclients %d: must be at least 1", c.Cache.MaxClients))

@@ -67,6 +67,7 @@ func TestValidationNamesTheSetting(t *testing.T) {
 		{[]string{"--tls-cert", "c.pem"}, nil, "tls-cert and tls-key"},
 		{nil, map[string]string{"TRIAD_MAXCLIENTS": "many"}, "TRIAD_MAXCLIENTS"},
 		{[]string{"--log-format", "xml"}, nil, "log-format"},
+		{[]string{"--procs", "-1"}, nil, "procs"},
 	}
 	for _, tt := range tests {
 		_, err := load(t, tt.args, tt.env)

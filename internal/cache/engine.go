@@ -174,6 +174,18 @@ func (e *Engine) execRead(now int64, dbi int, cmd *Command, args [][]byte, w Rep
 	}
 }
 
+// IsDurable reports, without waiting, whether the write at index may be
+// acknowledged already (journals that cannot tell say no).
+func (e *Engine) IsDurable(index uint64) bool {
+	if index == 0 || e.journal == nil {
+		return true
+	}
+	if dj, ok := e.journal.(interface{ IsDurable(uint64) bool }); ok {
+		return dj.IsDurable(index)
+	}
+	return false
+}
+
 // Durable waits until the write at index may be acknowledged.
 func (e *Engine) Durable(index uint64) error {
 	if index == 0 || e.journal == nil {

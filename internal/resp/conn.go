@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -174,6 +175,13 @@ func (c *conn) run(args [][]byte) {
 // flush makes pending writes durable, then sends the buffered replies.
 func (c *conn) flush() bool {
 	if c.durable != 0 {
+		// Let the other clients that are ready run first: their writes then
+		// join this one's log write (everysec, no) or fsync (always), as all
+		// the clients served in one turn of an event loop share one — a
+		// write(2) per batch of clients instead of per client.
+		if !c.srv.eng.IsDurable(c.durable) {
+			runtime.Gosched()
+		}
 		if err := c.srv.eng.Durable(c.durable); err != nil {
 			// The write is applied but could not be made durable: the client
 			// must not take it as acknowledged.

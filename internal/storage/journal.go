@@ -187,6 +187,15 @@ func (j *Journal) Durable(index uint64) error {
 	return j.durableAlways(index)
 }
 
+// IsDurable reports, without waiting or writing, whether Durable(index)
+// would return at once.
+func (j *Journal) IsDurable(index uint64) bool {
+	if j.Policy() == SyncAlways {
+		return j.log.SyncedIndex() >= index
+	}
+	return j.log.FlushedIndex() >= index
+}
+
 // Replay calls fn for every entry from index from (typically the
 // snapshot's index + 1; 0 means the first) to LastIndex, in order. It fails
 // with ErrCompacted if from is below FirstIndex: entries are missing.

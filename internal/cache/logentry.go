@@ -171,6 +171,9 @@ func (e *Engine) applyEntryLocked(data []byte) error {
 		watches := make([]Watch, 0, min(nw, 1024))
 		for i := uint64(0); i < nw && r.err == nil; i++ {
 			w := Watch{DB: int(r.byte1())}
+			if w.DB >= NumDBs {
+				return fmt.Errorf("%w: watch of database %d", errBadEntry, w.DB)
+			}
 			w.Key = string(r.bytes())
 			w.Version = r.uvarint()
 			w.Epoch = r.uvarint()
@@ -179,7 +182,11 @@ func (e *Engine) applyEntryLocked(data []byte) error {
 		nc := r.uvarint()
 		cmds := make([][][]byte, 0, min(nc, 1024))
 		for i := uint64(0); i < nc && r.err == nil; i++ {
-			cmds = append(cmds, r.args())
+			args := r.args()
+			if r.err == nil && len(args) == 0 {
+				return fmt.Errorf("%w: empty command in a transaction", errBadEntry)
+			}
+			cmds = append(cmds, args)
 		}
 		if r.err != nil {
 			return r.err

@@ -19,7 +19,7 @@ func hashCommands() []*Command {
 		key("hget", 3, r, cmdHGet),
 		key("hmget", -3, r, cmdHMGet),
 		key("hdel", -3, w, cmdHDel),
-		key("hlen", 2, r, cmdHLen),
+		key("hlen", 2, r, cmdCardinality(KindHash)),
 		key("hstrlen", 3, r, cmdHStrLen),
 		key("hexists", 3, r, cmdHExists),
 		key("hkeys", 2, FlagReadOnly, func(c *Ctx, a [][]byte) { hgetallGeneric(c, a, true, false) }),
@@ -141,18 +141,6 @@ func cmdHDel(c *Ctx, a [][]byte) {
 		c.deleteIfEmpty(a[1], e)
 	}
 	c.W.Int(n)
-}
-
-func cmdHLen(c *Ctx, a [][]byte) {
-	_, h, ok := hashOf(c, a[1])
-	if !ok {
-		return
-	}
-	if h == nil {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(h.Len()))
 }
 
 func cmdHStrLen(c *Ctx, a [][]byte) {

@@ -14,7 +14,7 @@ func listCommands() []*Command {
 		one("rpushx", -3, push, func(c *Ctx, a [][]byte) { cmdPush(c, a, false, true) }),
 		one("lpop", -2, FlagWrite|FlagFast, func(c *Ctx, a [][]byte) { cmdPop(c, a, true) }),
 		one("rpop", -2, FlagWrite|FlagFast, func(c *Ctx, a [][]byte) { cmdPop(c, a, false) }),
-		one("llen", 2, FlagReadOnly|FlagFast, cmdLLen),
+		one("llen", 2, FlagReadOnly|FlagFast, cmdCardinality(KindList)),
 		one("lindex", 3, FlagReadOnly, cmdLIndex),
 		one("lset", 4, FlagWrite|FlagDenyOOM, cmdLSet),
 		one("lrange", 4, FlagReadOnly, cmdLRange),
@@ -135,18 +135,6 @@ func cmdPop(c *Ctx, a [][]byte, left bool) {
 		}
 	}
 	c.deleteIfEmpty(a[1], e)
-}
-
-func cmdLLen(c *Ctx, a [][]byte) {
-	l, _, ok := c.getList(a[1])
-	if !ok {
-		return
-	}
-	if l == nil {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(l.Len()))
 }
 
 // listIndex turns a possibly negative index into a position, or -1.

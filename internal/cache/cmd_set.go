@@ -18,7 +18,7 @@ func setCommands() []*Command {
 		cmd("smembers", 2, FlagReadOnly, 1, 1, func(c *Ctx, a [][]byte) { sinterGeneric(c, a[1:], nil) }),
 		cmd("sismember", 3, r, 1, 1, cmdSIsMember),
 		cmd("smismember", -3, r, 1, 1, cmdSMIsMember),
-		cmd("scard", 2, r, 1, 1, cmdSCard),
+		cmd("scard", 2, r, 1, 1, cmdCardinality(KindSet)),
 		cmd("spop", -2, w|FlagRandom, 1, 1, cmdSPop),
 		cmd("srandmember", -2, FlagReadOnly|FlagRandom, 1, 1, cmdSRandMember),
 		cmd("smove", 4, w, 1, 2, cmdSMove),
@@ -128,18 +128,6 @@ func cmdSMIsMember(c *Ctx, a [][]byte) {
 			c.W.Int(0)
 		}
 	}
-}
-
-func cmdSCard(c *Ctx, a [][]byte) {
-	_, s, ok := setOf(c, a[1])
-	if !ok {
-		return
-	}
-	if s == nil {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(s.Len()))
 }
 
 func cmdSPop(c *Ctx, a [][]byte) {

@@ -24,7 +24,7 @@ func zsetCommands() []*Command {
 		one("zadd", -4, w|oom|fast, func(c *Ctx, a [][]byte) { c.zaddGeneric(a, false) }),
 		one("zincrby", 4, w|oom|fast, func(c *Ctx, a [][]byte) { c.zaddGeneric(a, true) }),
 		one("zrem", -3, w|fast, cmdZRem),
-		one("zcard", 2, ro|fast, cmdZCard),
+		one("zcard", 2, ro|fast, cmdCardinality(KindZSet)),
 		one("zscore", 3, ro|fast, cmdZScore),
 		one("zmscore", -3, ro|fast, cmdZMScore),
 		one("zrank", 3, ro|fast, func(c *Ctx, a [][]byte) { c.zrank(a, false) }),
@@ -222,18 +222,6 @@ func cmdZRem(c *Ctx, a [][]byte) {
 	}
 	c.deleteIfEmpty(a[1], e)
 	c.W.Int(n)
-}
-
-func cmdZCard(c *Ctx, a [][]byte) {
-	z, _, ok := c.getZSet(a[1])
-	if !ok {
-		return
-	}
-	if z == nil {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(z.Len()))
 }
 
 func cmdZScore(c *Ctx, a [][]byte) {

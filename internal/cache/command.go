@@ -153,6 +153,20 @@ func (c *Ctx) lookup(key []byte) *entry {
 	return e
 }
 
+// cmdCardinality is LLEN, HLEN, SCARD and ZCARD: the number of elements of
+// the aggregate of kind k under the key, 0 for a missing key.
+func cmdCardinality(k Kind) func(*Ctx, [][]byte) {
+	return func(c *Ctx, a [][]byte) {
+		switch e, ok := c.lookupKind(a[1], k); {
+		case !ok: // WRONGTYPE already answered
+		case e == nil:
+			c.W.Int(0)
+		default:
+			c.W.Int(int64(e.obj.Len()))
+		}
+	}
+}
+
 // lookupKind returns the entry under key if it exists and has kind k. If it
 // exists with another kind, it replies WRONGTYPE and returns ok == false.
 func (c *Ctx) lookupKind(key []byte, k Kind) (e *entry, ok bool) {

@@ -55,6 +55,9 @@ type Engine struct {
 	mu      sync.RWMutex
 	ks      *Keyspace
 	journal Journal
+	// isDurable is the journal's non-blocking check, if it has one (found
+	// once here, not per command).
+	isDurable func(index uint64) bool
 	lastTS  int64 // last entry timestamp: entries' clocks never go backwards
 	cfg     Config
 	rnd     *rand.Rand
@@ -90,6 +93,9 @@ func New(cfg Config, j Journal, log *slog.Logger) *Engine {
 		cfg:     cfg,
 		rnd:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x7472696164)),
 		blocked: newBlockedSet(),
+	}
+	if dj, ok := j.(interface{ IsDurable(uint64) bool }); ok {
+		e.isDurable = dj.IsDurable
 	}
 	e.maxmem.Store(cfg.MaxMemory)
 	e.cmds = buildTable(allCommands()...)
@@ -180,10 +186,7 @@ func (e *Engine) IsDurable(index uint64) bool {
 	if index == 0 || e.journal == nil {
 		return true
 	}
-	if dj, ok := e.journal.(interface{ IsDurable(uint64) bool }); ok {
-		return dj.IsDurable(index)
-	}
-	return false
+	return e.isDurable != nil && e.isDurable(index)
 }
 
 // Durable waits until the write at index may be acknowledged.

@@ -58,10 +58,10 @@ type Engine struct {
 	// isDurable is the journal's non-blocking check, if it has one (found
 	// once here, not per command).
 	isDurable func(index uint64) bool
-	lastTS  int64 // last entry timestamp: entries' clocks never go backwards
-	cfg     Config
-	rnd     *rand.Rand
-	ctx     Ctx // reused by writes under mu
+	lastTS    int64 // last entry timestamp: entries' clocks never go backwards
+	cfg       Config
+	rnd       *rand.Rand
+	ctx       Ctx // reused by writes under mu
 
 	blocked *blockedSet
 	stats   Stats

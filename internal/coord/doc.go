@@ -61,7 +61,8 @@
 //	offset size
 //	0      1    format version, 1
 //	1      1    kind: 1 Put, 2 DeleteRange, 3 Txn, 4 Compaction,
-//	            5 LeaseGrant, 6 LeaseRevoke, 7 LeaseKeepAlive (refresh)
+//	            5 LeaseGrant, 6 LeaseRevoke, 7 LeaseKeepAlive (refresh),
+//	            8 Member (a member's published name and URLs; no revision)
 //	2      8    proposal ID, big-endian uint64
 //	10     8    proposer timestamp, Unix milliseconds, big-endian int64
 //	18     …    the etcdserverpb request of that kind, protobuf-encoded
@@ -76,7 +77,7 @@
 // (uvarint for counts and lengths, zig-zag varint for signed values):
 //
 //	"TRIADCRD"                       8 bytes magic
-//	uvarint version                  1
+//	uvarint version                  2 (1: as 2 without members)
 //	uvarint applied index
 //	varint  last entry timestamp     Unix ms
 //	varint  current revision
@@ -89,6 +90,10 @@
 //	    uvarint len, value bytes
 //	uvarint lease count, then each lease in ID order:
 //	    varint ID, varint granted TTL (s), varint deadline (Unix ms)
+//	uvarint member count, then each member in ID order:
+//	    uvarint ID, uvarint len, name bytes,
+//	    uvarint n, n × (uvarint len, peer URL bytes),
+//	    uvarint n, n × (uvarint len, client URL bytes)
 //	4 bytes CRC-32C (Castagnoli) of everything before, big-endian
 //
 // Records are every revision kept since the last compaction, so a restored

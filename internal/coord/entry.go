@@ -20,6 +20,7 @@ const (
 	KindLeaseGrant   Kind = 5 // *pb.LeaseGrantRequest
 	KindLeaseRevoke  Kind = 6 // *pb.LeaseRevokeRequest
 	KindLeaseRefresh Kind = 7 // *pb.LeaseKeepAliveRequest
+	KindMember       Kind = 8 // *pb.Member: a member's published attributes
 )
 
 const (
@@ -43,8 +44,9 @@ type Entry struct {
 
 // Encode builds the log entry for req, one of *pb.PutRequest,
 // *pb.DeleteRangeRequest, *pb.TxnRequest, *pb.CompactionRequest,
-// *pb.LeaseGrantRequest, *pb.LeaseRevokeRequest or *pb.LeaseKeepAliveRequest
-// (a keep-alive is logged as a lease refresh). id is the proposal's ID and
+// *pb.LeaseGrantRequest, *pb.LeaseRevokeRequest, *pb.LeaseKeepAliveRequest
+// (a keep-alive is logged as a lease refresh) or *pb.Member (a member
+// publishing its attributes). id is the proposal's ID and
 // unixMilli the proposer's timestamp. The format is described in doc.go.
 func Encode(id uint64, unixMilli int64, req proto.Message) ([]byte, error) {
 	var k Kind
@@ -63,6 +65,8 @@ func Encode(id uint64, unixMilli int64, req proto.Message) ([]byte, error) {
 		k = KindLeaseRevoke
 	case *pb.LeaseKeepAliveRequest:
 		k = KindLeaseRefresh
+	case *pb.Member:
+		k = KindMember
 	default:
 		return nil, fmt.Errorf("coord: cannot encode %T", req)
 	}
@@ -107,6 +111,8 @@ func Decode(data []byte) (Entry, error) {
 		e.Request = &pb.LeaseRevokeRequest{}
 	case KindLeaseRefresh:
 		e.Request = &pb.LeaseKeepAliveRequest{}
+	case KindMember:
+		e.Request = &pb.Member{}
 	default:
 		return Entry{}, fmt.Errorf("%w: kind %d", ErrBadEntry, data[1])
 	}

@@ -1,6 +1,11 @@
 package coord
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+)
 
 // Errors carry etcd's own texts so that the etcd front-end can map each to
 // its gRPC status in one table and clients see what etcd would say.
@@ -31,3 +36,37 @@ var (
 	// ErrNotReadOnly: a read-only entry point was given a request that writes.
 	ErrNotReadOnly = errors.New("coord: request is not read-only")
 )
+
+// Errors of the replicated service (Service), with etcd's texts.
+var (
+	// ErrNoLeader: the group has no leader this node knows of (an election
+	// is under way or the node is cut off). Clients retry.
+	ErrNoLeader = errors.New("etcdserver: no leader")
+	// ErrTimeout: the request was proposed but not applied in time; it may
+	// still be applied later.
+	ErrTimeout = errors.New("etcdserver: request timed out")
+	// ErrLeaderChanged: leadership moved while the request was in flight;
+	// it may or may not have been applied.
+	ErrLeaderChanged = errors.New("etcdserver: leader changed")
+	// ErrStopped: the service is shutting down.
+	ErrStopped = errors.New("etcdserver: server stopped")
+	// ErrMemberNotFound: a member ID that is not in the cluster.
+	ErrMemberNotFound   = errors.New("etcdserver: member not found")
+	ErrMemberExist      = errors.New("etcdserver: member ID already exist")
+	ErrPeerURLExist     = errors.New("etcdserver: Peer URLs already exists")
+	ErrMemberBadURLs    = errors.New("etcdserver: given member URLs are invalid")
+	ErrMemberNotLearner = errors.New("etcdserver: can only promote a learner member")
+)
+
+// NotLeaderError says that a write must be made on the leader, Leader,
+// which a front-end forwards it to. Leader carries the attributes the
+// leader published (its client URLs); it is nil when the leader has not
+// published them yet, and then the front-end answers ErrNoLeader.
+type NotLeaderError struct {
+	LeaderID uint64
+	Leader   *pb.Member
+}
+
+func (e *NotLeaderError) Error() string {
+	return fmt.Sprintf("etcdserver: not leader (leader is member %x)", e.LeaderID)
+}

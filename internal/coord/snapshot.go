@@ -7,13 +7,17 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"maps"
 	"slices"
 	"strings"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 )
 
 const (
-	snapMagic   = "TRIADCRD"
-	snapVersion = 1
+	snapMagic = "TRIADCRD"
+	// snapVersion 2 added the members section; version 1 is still read.
+	snapVersion = 2
 	// Bounds that keep a corrupt snapshot from asking for absurd memory.
 	maxSnapKey   = 1 << 20
 	maxSnapValue = 1 << 30
@@ -60,6 +64,15 @@ func (s *Store) WriteSnapshot(w io.Writer) error {
 		sw.varint(l.ttl)
 		sw.varint(l.deadline)
 	}
+	mids := slices.Sorted(maps.Keys(s.members))
+	sw.uvarint(uint64(len(mids)))
+	for _, id := range mids {
+		m := s.members[id]
+		sw.uvarint(m.ID)
+		sw.bytes([]byte(m.Name))
+		sw.strings(m.PeerURLs)
+		sw.strings(m.ClientURLs)
+	}
 	if sw.err != nil {
 		return fmt.Errorf("coord: write snapshot: %w", sw.err)
 	}
@@ -93,6 +106,13 @@ func (sw *snapWriter) uvarint(v uint64) { sw.raw(binary.AppendUvarint(sw.buf[:0]
 func (sw *snapWriter) varint(v int64)   { sw.raw(binary.AppendVarint(sw.buf[:0], v)) }
 func (sw *snapWriter) bytes(b []byte)   { sw.uvarint(uint64(len(b))); sw.raw(b) }
 
+func (sw *snapWriter) strings(ss []string) {
+	sw.uvarint(uint64(len(ss)))
+	for _, x := range ss {
+		sw.bytes([]byte(x))
+	}
+}
+
 // Restore replaces the whole state with a snapshot written by
 // WriteSnapshot. On error the store is unchanged. Watchers survive: they
 // catch up from the restored history, or learn it was compacted.
@@ -104,7 +124,7 @@ func (s *Store) Restore(r io.Reader) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applied, s.lastTime, s.rev, s.compactRev = st.applied, st.lastTime, st.rev, st.compactRev
-	s.keys, s.index, s.log, s.leases = st.keys, st.index, st.log, st.leases
+	s.keys, s.index, s.log, s.leases, s.members = st.keys, st.index, st.log, st.leases, st.members
 	s.hub.unsyncAll(s)
 	return nil
 }
@@ -173,13 +193,28 @@ func (sr *snapReader) bytes(limit uint64) []byte {
 	return sr.raw(int(n))
 }
 
+// strings reads a list of at most 64 short strings (a member's URLs).
+func (sr *snapReader) strings() []string {
+	n := sr.uvarint()
+	if n > 64 {
+		sr.fail("%d strings", n)
+		return nil
+	}
+	var ss []string
+	for i := uint64(0); i < n && sr.err == nil; i++ {
+		ss = append(ss, string(sr.bytes(maxSnapKey)))
+	}
+	return ss
+}
+
 func readSnapshot(r io.Reader) (*Store, error) {
 	sr := &snapReader{r: bufio.NewReader(r), crc: crc32.New(crcTable)}
 	if string(sr.raw(len(snapMagic))) != snapMagic {
 		sr.fail("bad magic")
 	}
-	if v := sr.uvarint(); sr.err == nil && v != snapVersion {
-		sr.fail("version %d", v)
+	version := sr.uvarint()
+	if sr.err == nil && (version < 1 || version > snapVersion) {
+		sr.fail("version %d", version)
 	}
 	st := &Store{}
 	st.resetLocked()
@@ -228,6 +263,18 @@ func readSnapshot(r io.Reader) (*Store, error) {
 			sr.fail("lease %d", l.id)
 		}
 		st.leases[l.id] = l
+	}
+	if version >= 2 {
+		nm := sr.uvarint()
+		for i := uint64(0); i < nm && sr.err == nil; i++ {
+			m := &pb.Member{ID: sr.uvarint(), Name: string(sr.bytes(maxSnapKey))}
+			m.PeerURLs = sr.strings()
+			m.ClientURLs = sr.strings()
+			if sr.err == nil && (m.ID == 0 || st.members[m.ID] != nil) {
+				sr.fail("member %x", m.ID)
+			}
+			st.members[m.ID] = m
+		}
 	}
 	if sr.err != nil {
 		return nil, sr.err

@@ -70,6 +70,7 @@ type Store struct {
 	index      keyIndex // keys of keys, in order
 	log        []*rec   // every kept record, ordered by revision
 	leases     map[int64]*lease
+	members    map[uint64]*pb.Member // published attributes, by member ID
 }
 
 // New returns an empty store at revision 1, as a new etcd cluster.
@@ -89,6 +90,7 @@ func (s *Store) resetLocked() {
 	s.index = keyIndex{}
 	s.log = nil
 	s.leases = map[int64]*lease{}
+	s.members = map[uint64]*pb.Member{}
 }
 
 // Result is what applying one entry produced.
@@ -98,7 +100,8 @@ type Result struct {
 	// Response is the etcdserverpb response matching the request type:
 	// *pb.PutResponse, *pb.DeleteRangeResponse, *pb.TxnResponse,
 	// *pb.CompactionResponse, *pb.LeaseGrantResponse,
-	// *pb.LeaseRevokeResponse or *pb.LeaseKeepAliveResponse. Nil when Err
+	// *pb.LeaseRevokeResponse, *pb.LeaseKeepAliveResponse or, for a member
+	// entry, the member's merged *pb.Member. Nil when Err
 	// is set.
 	Response proto.Message
 	// Err is the request's error (etcd's texts); the state is unchanged.
@@ -142,6 +145,8 @@ func (s *Store) Apply(index uint64, data []byte) Result {
 		res.Response, res.Err = s.applyLeaseRevoke(req)
 	case *pb.LeaseKeepAliveRequest:
 		res.Response, res.Err = s.applyLeaseRefresh(req, e.Time)
+	case *pb.Member:
+		res.Response, res.Err = s.applyMember(req)
 	}
 	if res.Err != nil {
 		res.Response = nil
@@ -205,4 +210,27 @@ func (s *Store) Check(req proto.Message) error {
 		}
 	}
 	return nil
+}
+
+// MarkApplied records that the raft entry at index was applied without
+// touching the state (an empty entry of a new leader, a membership
+// change), so the applied index and snapshots stay in step with the log.
+func (s *Store) MarkApplied(index uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if index > s.applied {
+		s.applied = index
+	}
+}
+
+// DataSize approximates the bytes the kept history holds (keys and values
+// of every record), reported as the database size.
+func (s *Store) DataSize() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var n int64
+	for _, r := range s.log {
+		n += int64(len(r.key) + len(r.value))
+	}
+	return n
 }

@@ -38,7 +38,7 @@ func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
 	srv := serverCommand(stdout, stderr)
 	root := &cobra.Command{
 		Use:           "triad",
-		Short:         "Triad: a Redis-compatible cache (and, to come, etcd-compatible coordination and a Kafka-compatible queue) in one server",
+		Short:         "Triad: a Redis-compatible cache and etcd-compatible coordination (and, to come, a Kafka-compatible queue) in one server",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -47,7 +47,7 @@ func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
 	config.Bind(root.Flags())
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(srv, &cobra.Command{
+	root.AddCommand(srv, devCommand(stdout, stderr), &cobra.Command{
 		Use:   "version",
 		Short: "Print Triad's version",
 		Args:  cobra.NoArgs,

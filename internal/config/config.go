@@ -32,6 +32,7 @@ type Config struct {
 	// on the same machine — see README's Performance section.
 	Procs int   `yaml:"procs"`
 	Cache Cache `yaml:"cache"`
+	Coord Coord `yaml:"coord"`
 	HTTP  HTTP  `yaml:"http"`
 	Log   Log   `yaml:"log"`
 }
@@ -62,6 +63,103 @@ type Cache struct {
 	SnapshotLogBytes string `yaml:"snapshot-log-bytes"`
 }
 
+// Coord configures the etcd-compatible coordination service and the
+// cluster it forms (its raft group is the cluster's membership).
+type Coord struct {
+	// Name is this member's human-readable name (default "default", as
+	// etcd's). It must match this node's entry in InitialCluster.
+	Name string `yaml:"name"`
+	// Addr is the etcd v3 gRPC listen address (default 127.0.0.1:2379).
+	Addr string `yaml:"etcd-addr"`
+	// AdvertiseClientURLs are the URLs other members forward etcd requests
+	// to (comma-separated; default http://<Addr>).
+	AdvertiseClientURLs string `yaml:"advertise-client-urls"`
+	// PeerAddr is the node-to-node (raft) listen address (default
+	// 127.0.0.1:7380).
+	PeerAddr string `yaml:"peer-addr"`
+	// AdvertisePeerAddr is the address other nodes dial (default PeerAddr);
+	// it names this node in InitialCluster and determines its member ID.
+	AdvertisePeerAddr string `yaml:"advertise-peer-addr"`
+	// InitialCluster lists the founding members as name=host:port pairs
+	// (etcd's --initial-cluster; "http://" prefixes are accepted). Default:
+	// this node alone.
+	InitialCluster string `yaml:"initial-cluster"`
+	// InitialClusterToken names the cluster; nodes with different tokens
+	// refuse each other's peer connections (default "triad-cluster").
+	InitialClusterToken string `yaml:"initial-cluster-token"`
+	// InitialClusterState is "new" (found a cluster with InitialCluster)
+	// or "existing" (join one after `etcdctl member add`).
+	InitialClusterState string `yaml:"initial-cluster-state"`
+	// HeartbeatInterval and ElectionTimeout are in milliseconds, as etcd's
+	// flags (defaults 100 and 1000). Raft randomizes the election timeout
+	// in [T, 2T).
+	HeartbeatInterval int `yaml:"heartbeat-interval"`
+	ElectionTimeout   int `yaml:"election-timeout"`
+	// PeerTLSCert, PeerTLSKey and PeerTLSCA enable mutual TLS between
+	// nodes: each presents its certificate and requires the peer's to be
+	// signed by the CA. All three or none.
+	PeerTLSCert string `yaml:"peer-tls-cert"`
+	PeerTLSKey  string `yaml:"peer-tls-key"`
+	PeerTLSCA   string `yaml:"peer-tls-ca"`
+}
+
+// Member is one entry of Coord.InitialCluster.
+type Member struct {
+	Name     string
+	PeerAddr string // host:port
+}
+
+// Members parses InitialCluster, defaulting to this node alone.
+func (c Coord) Members() ([]Member, error) {
+	spec := strings.TrimSpace(c.InitialCluster)
+	if spec == "" {
+		return []Member{{Name: c.Name, PeerAddr: c.AdvertisedPeer()}}, nil
+	}
+	var out []Member
+	seen := map[string]bool{}
+	for _, part := range strings.Split(spec, ",") {
+		name, addr, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || name == "" || addr == "" {
+			return nil, fmt.Errorf("initial-cluster entry %q: want name=host:port", part)
+		}
+		if i := strings.Index(addr, "://"); i >= 0 {
+			addr = addr[i+3:]
+		}
+		addr = strings.TrimSuffix(addr, "/")
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("initial-cluster entry %q: %w", part, err)
+		}
+		if seen[name] || seen[addr] {
+			return nil, fmt.Errorf("initial-cluster: %q appears twice", part)
+		}
+		seen[name], seen[addr] = true, true
+		out = append(out, Member{Name: name, PeerAddr: addr})
+	}
+	return out, nil
+}
+
+// AdvertisedPeer is the peer address other nodes dial.
+func (c Coord) AdvertisedPeer() string {
+	if c.AdvertisePeerAddr != "" {
+		return c.AdvertisePeerAddr
+	}
+	return c.PeerAddr
+}
+
+// ClientURLs are the advertised etcd client URLs.
+func (c Coord) ClientURLs() []string {
+	if c.AdvertiseClientURLs == "" {
+		return []string{"http://" + c.Addr}
+	}
+	var out []string
+	for _, u := range strings.Split(c.AdvertiseClientURLs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // HTTP configures the health and metrics endpoint.
 type HTTP struct {
 	Addr string `yaml:"addr"` // default 127.0.0.1:8080; "" disables
@@ -79,6 +177,8 @@ func Default() Config {
 		DataDir: "triad-data",
 		Cache: Cache{Addr: "127.0.0.1:6379", MaxMemory: "0", MaxMemoryPolicy: "noeviction",
 			AppendFsync: "everysec", ProtectedMode: true, MaxClients: 10000, SnapshotLogBytes: "64mb"},
+		Coord: Coord{Name: "default", Addr: "127.0.0.1:2379", PeerAddr: "127.0.0.1:7380",
+			InitialClusterState: "new", InitialClusterToken: "triad-cluster", HeartbeatInterval: 100, ElectionTimeout: 1000},
 		HTTP: HTTP{Addr: "127.0.0.1:8080"},
 		Log:  Log{Format: "text", Level: "info"},
 	}
@@ -108,6 +208,19 @@ var flags = []flag{
 	{name: "tls-cert", usage: "TLS certificate file for the RESP port", str: func(c *Config) *string { return &c.Cache.TLSCert }},
 	{name: "tls-key", usage: "TLS key file for the RESP port", str: func(c *Config) *string { return &c.Cache.TLSKey }},
 	{name: "snapshot-log-bytes", usage: "take a snapshot after the log grows by this much", str: func(c *Config) *string { return &c.Cache.SnapshotLogBytes }},
+	{name: "name", usage: "this member's name (must match its entry in --initial-cluster)", str: func(c *Config) *string { return &c.Coord.Name }},
+	{name: "etcd-addr", usage: "etcd v3 gRPC listen address", str: func(c *Config) *string { return &c.Coord.Addr }},
+	{name: "advertise-client-urls", usage: "etcd client URLs other members forward to (default http://<etcd-addr>)", str: func(c *Config) *string { return &c.Coord.AdvertiseClientURLs }},
+	{name: "peer-addr", usage: "node-to-node (raft) listen address", str: func(c *Config) *string { return &c.Coord.PeerAddr }},
+	{name: "advertise-peer-addr", usage: "peer address other nodes dial (default --peer-addr)", str: func(c *Config) *string { return &c.Coord.AdvertisePeerAddr }},
+	{name: "initial-cluster", usage: "founding members, name=host:port,… (default: this node alone)", str: func(c *Config) *string { return &c.Coord.InitialCluster }},
+	{name: "initial-cluster-token", usage: "the cluster's name; nodes with different tokens refuse each other", str: func(c *Config) *string { return &c.Coord.InitialClusterToken }},
+	{name: "initial-cluster-state", usage: "new (found the cluster) or existing (join after `etcdctl member add`)", str: func(c *Config) *string { return &c.Coord.InitialClusterState }},
+	{name: "heartbeat-interval", usage: "raft heartbeat interval in milliseconds", intv: func(c *Config) *int { return &c.Coord.HeartbeatInterval }},
+	{name: "election-timeout", usage: "raft election timeout in milliseconds", intv: func(c *Config) *int { return &c.Coord.ElectionTimeout }},
+	{name: "peer-tls-cert", usage: "certificate for mutual TLS between nodes", str: func(c *Config) *string { return &c.Coord.PeerTLSCert }},
+	{name: "peer-tls-key", usage: "key for mutual TLS between nodes", str: func(c *Config) *string { return &c.Coord.PeerTLSKey }},
+	{name: "peer-tls-ca", usage: "CA that signs the nodes' peer certificates", str: func(c *Config) *string { return &c.Coord.PeerTLSCA }},
 	{name: "http-addr", usage: "health and metrics listen address (empty disables)", str: func(c *Config) *string { return &c.HTTP.Addr }},
 	{name: "log-format", usage: "log format: text or json", str: func(c *Config) *string { return &c.Log.Format }},
 	{name: "log-level", usage: "log level: debug, info, warn, error", str: func(c *Config) *string { return &c.Log.Level }},
@@ -223,6 +336,7 @@ func (c Config) Validate() error {
 	if (c.Cache.TLSCert == "") != (c.Cache.TLSKey == "") {
 		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
 	}
+	errs = append(errs, c.Coord.validate()...)
 	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
 		errs = append(errs, fmt.Errorf("log-format %q: must be text or json", c.Log.Format))
 	}
@@ -233,6 +347,57 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+func (c Coord) validate() []error {
+	var errs []error
+	if c.Name == "" {
+		errs = append(errs, errors.New("name must not be empty"))
+	}
+	for _, a := range []struct{ flag, addr string }{{"etcd-addr", c.Addr}, {"peer-addr", c.PeerAddr}, {"advertise-peer-addr", c.AdvertisePeerAddr}} {
+		if a.addr == "" && a.flag == "advertise-peer-addr" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", a.flag, a.addr, err))
+		}
+	}
+	for _, u := range c.ClientURLs() {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			errs = append(errs, fmt.Errorf("advertise-client-urls %q: want http://host:port", u))
+		}
+	}
+	members, err := c.Members()
+	if err != nil {
+		errs = append(errs, err)
+	} else if !slices.ContainsFunc(members, func(m Member) bool { return m.Name == c.Name }) {
+		errs = append(errs, fmt.Errorf("initial-cluster %q has no entry for this node's name %q", c.InitialCluster, c.Name))
+	} else if i := slices.IndexFunc(members, func(m Member) bool { return m.Name == c.Name }); members[i].PeerAddr != c.AdvertisedPeer() {
+		errs = append(errs, fmt.Errorf("initial-cluster gives %s the peer address %s, but this node advertises %s", c.Name, members[i].PeerAddr, c.AdvertisedPeer()))
+	}
+	if c.InitialClusterToken == "" {
+		errs = append(errs, errors.New("initial-cluster-token must not be empty"))
+	}
+	if c.InitialClusterState != "new" && c.InitialClusterState != "existing" {
+		errs = append(errs, fmt.Errorf("initial-cluster-state %q: must be new or existing", c.InitialClusterState))
+	}
+	if c.HeartbeatInterval < 1 || c.ElectionTimeout < 5*c.HeartbeatInterval {
+		errs = append(errs, fmt.Errorf("heartbeat-interval %d / election-timeout %d: the heartbeat must be at least 1 ms and the election timeout at least 5 heartbeats", c.HeartbeatInterval, c.ElectionTimeout))
+	}
+	if n := countSet(c.PeerTLSCert, c.PeerTLSKey, c.PeerTLSCA); n != 0 && n != 3 {
+		errs = append(errs, errors.New("peer-tls-cert, peer-tls-key and peer-tls-ca must be given together"))
+	}
+	return errs
+}
+
+func countSet(ss ...string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // ParseBytes parses a memory quantity as redis.conf does: a plain number of

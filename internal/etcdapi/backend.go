@@ -49,6 +49,10 @@ type Backend interface {
 	MemberRemove(ctx context.Context, req *pb.MemberRemoveRequest) (*pb.MemberRemoveResponse, error)
 	MemberUpdate(ctx context.Context, req *pb.MemberUpdateRequest) (*pb.MemberUpdateResponse, error)
 	MemberPromote(ctx context.Context, req *pb.MemberPromoteRequest) (*pb.MemberPromoteResponse, error)
+	// Publish records a member's attributes (name, peer and client URLs)
+	// in the replicated member table; a write like the others. Followers
+	// reach the leader's Publish through Server.PublishVia.
+	Publish(ctx context.Context, m *pb.Member) (*pb.Member, error)
 	// Status is Maintenance.Status for this node.
 	Status(ctx context.Context) (*pb.StatusResponse, error)
 }

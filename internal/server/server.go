@@ -18,32 +18,52 @@ import (
 	"triad/internal/config"
 	"triad/internal/resp"
 	"triad/internal/storage/vfs"
+	"triad/internal/transport"
 )
 
 // Node is one Triad process.
 type Node struct {
-	cfg config.Config
-	log *slog.Logger
+	cfg  config.Config
+	log  *slog.Logger
+	opts Options
 
 	eng     *cache.Engine
 	resp    *resp.Server
 	persist *persistence
 	http    *http.Server
+	coord   *coordinator
 
 	ready     chan struct{}
 	cacheAddr net.Addr
 	httpAddr  net.Addr
+	etcdAddr  net.Addr
+	peerAddr  net.Addr
 	stop      chan struct{}
 	stopOnce  sync.Once
 	wg        sync.WaitGroup
 }
 
+// Options replace parts of a node for in-process cluster tests; the zero
+// value is a real node.
+type Options struct {
+	// PeerNetwork, if set, builds the node-to-node transport instead of
+	// TCP on --peer-addr (no peer listener is opened). It gets the node's
+	// member ID and the endpoint to deliver to; peers are added by the
+	// node as it learns them.
+	PeerNetwork func(id uint64, to transport.Endpoint) transport.Transport
+}
+
 // New builds a node; Run opens its data and serves.
 func New(cfg config.Config, log *slog.Logger) (*Node, error) {
+	return NewWithOptions(cfg, log, Options{})
+}
+
+// NewWithOptions builds a node with some parts replaced.
+func NewWithOptions(cfg config.Config, log *slog.Logger, opts Options) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Node{cfg: cfg, log: log, ready: make(chan struct{}), stop: make(chan struct{})}, nil
+	return &Node{cfg: cfg, log: log, opts: opts, ready: make(chan struct{}), stop: make(chan struct{})}, nil
 }
 
 // Ready is closed once every listener accepts connections.
@@ -59,6 +79,21 @@ func (n *Node) HTTPAddr() string {
 	}
 	return n.httpAddr.String()
 }
+
+// EtcdAddr is the etcd gRPC listener's address (valid after Ready).
+func (n *Node) EtcdAddr() string { return n.etcdAddr.String() }
+
+// PeerAddr is the node-to-node listener's address (valid after Ready; ""
+// with Options.PeerNetwork).
+func (n *Node) PeerAddr() string {
+	if n.peerAddr == nil {
+		return ""
+	}
+	return n.peerAddr.String()
+}
+
+// MemberID is the node's member ID in the coordination cluster.
+func (n *Node) MemberID() uint64 { return n.coord.selfID }
 
 // Stop asks a running node to shut down (as SHUTDOWN does).
 func (n *Node) Stop() { n.stopOnce.Do(func() { close(n.stop) }) }
@@ -122,11 +157,30 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Warn("the cache listens beyond loopback without a password: protected mode refuses non-loopback clients until requirepass is set", "addr", n.cfg.Cache.Addr)
 	}
 
+	n.coord, err = startCoordinator(n.cfg, n.log, n.opts)
+	if err != nil {
+		ln.Close()
+		if hln != nil {
+			hln.Close()
+		}
+		p.close()
+		return err
+	}
+	n.etcdAddr = n.coord.etcdLn.Addr()
+	if n.coord.peerLn != nil {
+		n.peerAddr = n.coord.peerLn.Addr()
+	}
+
 	bg, cancelBG := context.WithCancel(context.Background())
 	n.goAttach(func() { n.eng.RunExpirer(bg) })
 	n.goAttach(func() { p.run(bg, n.eng) })
 	n.goAttach(func() { n.returnMemoryWhenIdle(bg, n.resp.CommandsProcessed) })
-	serveErr := make(chan error, 2)
+	serveErr := make(chan error, 3)
+	n.goAttach(func() {
+		if err := n.coord.serve(); err != nil {
+			serveErr <- err
+		}
+	})
 	n.goAttach(func() {
 		if err := n.resp.Serve(ln); err != nil && !errors.Is(err, resp.ErrServerClosed) {
 			serveErr <- err
@@ -140,7 +194,7 @@ func (n *Node) Run(ctx context.Context) error {
 			}
 		})
 	}
-	n.log.Info("triad is ready", "cache", n.cacheAddr.String(), "http", n.HTTPAddr(), "data", n.cfg.DataDir, "appendfsync", n.cfg.Cache.AppendFsync)
+	n.log.Info("triad is ready", "cache", n.cacheAddr.String(), "etcd", n.EtcdAddr(), "peer", n.PeerAddr(), "member", fmt.Sprintf("%x", n.coord.selfID), "http", n.HTTPAddr(), "data", n.cfg.DataDir, "appendfsync", n.cfg.Cache.AppendFsync)
 	close(n.ready)
 
 	var runErr error
@@ -159,6 +213,9 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	if err := n.resp.Shutdown(sctx); err != nil {
 		n.log.Warn("clients did not finish in time", "err", err)
+	}
+	if err := n.coord.stop(); err != nil {
+		n.log.Warn("coordination service stopped with an error", "err", err)
 	}
 	cancelBG()
 	n.wg.Wait()

@@ -160,13 +160,20 @@ func (s *Store) compactLocked(c int64) {
 		}
 		return true
 	})
-	log := s.log[:0]
+	// A new slice, never the old one edited in place: a Frozen snapshot
+	// may still be reading the old one.
+	n := 0
+	for _, r := range s.log {
+		if !r.dead {
+			n++
+		}
+	}
+	log := make([]*rec, 0, n)
 	for _, r := range s.log {
 		if !r.dead {
 			log = append(log, r)
 		}
 	}
-	clear(s.log[len(log):])
 	s.log = log
 	s.compactRev = c
 }

@@ -1,7 +1,6 @@
 package coord
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -228,14 +227,14 @@ func (s *Service) Apply(entries []raft.Committed) {
 	}
 }
 
-// Snapshot returns the store's state, written out now so later applies do
-// not change it.
+// Snapshot freezes the store's state (cheap: see Frozen) and streams it to
+// the reader from a goroutine, so the raft host writes the file while
+// applying goes on. Closing the reader early stops the goroutine.
 func (s *Service) Snapshot() (io.ReadCloser, error) {
-	var buf bytes.Buffer
-	if err := s.store.WriteSnapshot(&buf); err != nil {
-		return nil, err
-	}
-	return io.NopCloser(&buf), nil
+	f := s.store.Freeze()
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(f.Write(pw)) }()
+	return pr, nil
 }
 
 // Restore replaces the state with a snapshot's.
@@ -281,7 +280,7 @@ func (s *Service) propose(ctx context.Context, req proto.Message) (proto.Message
 	if err := s.store.Check(req); err != nil {
 		return nil, err
 	}
-	st, err := s.host.Status(s.group)
+	st, err := s.host.Leadership(s.group)
 	if err != nil {
 		return nil, s.mapErr(err)
 	}
@@ -525,7 +524,7 @@ func (s *Service) Header() *pb.ResponseHeader {
 }
 
 func (s *Service) term() uint64 {
-	st, err := s.host.Status(s.group)
+	st, err := s.host.Leadership(s.group)
 	if err != nil {
 		return 0
 	}
@@ -624,7 +623,7 @@ func (s *Service) loop() {
 			lastProgress = now
 			s.store.NotifyProgress()
 		}
-		st, err := s.host.Status(s.group)
+		st, err := s.host.Leadership(s.group)
 		if err != nil {
 			continue
 		}

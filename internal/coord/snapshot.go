@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/protobuf/proto"
 )
 
 const (
@@ -28,21 +29,49 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // WriteSnapshot writes the whole state — every record kept since the last
 // compaction, the current and compact revisions, the applied index and the
 // leases with their deadlines — in the format doc.go describes. Watchers
-// are not part of it. It holds the read lock for the duration, so applies
-// wait; the output is a pure function of the applied entries.
-func (s *Store) WriteSnapshot(w io.Writer) error {
+// are not part of it. The output is a pure function of the applied entries.
+func (s *Store) WriteSnapshot(w io.Writer) error { return s.Freeze().Write(w) }
+
+// Frozen is the store's state at one applied index, cheap to take and
+// written out later while the store goes on applying: records are
+// immutable and compaction builds a new revision log rather than editing
+// the old one, so the frozen log is the live one's prefix as it was.
+type Frozen struct {
+	applied                   uint64
+	lastTime, rev, compactRev int64
+	log                       []*rec
+	leases                    []lease // ID order, without keys
+	members                   []*pb.Member
+}
+
+// Freeze captures the state under the read lock: a slice header, the
+// leases and the members (both small), no record copies.
+func (s *Store) Freeze() *Frozen {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	bw := bufio.NewWriter(w)
+	f := &Frozen{applied: s.applied, lastTime: s.lastTime, rev: s.rev, compactRev: s.compactRev, log: s.log[:len(s.log):len(s.log)]}
+	for _, id := range s.leaseIDsLocked() {
+		l := s.leases[id]
+		f.leases = append(f.leases, lease{id: l.id, ttl: l.ttl, deadline: l.deadline})
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.members)) {
+		f.members = append(f.members, proto.Clone(s.members[id]).(*pb.Member))
+	}
+	return f
+}
+
+// Write writes the frozen state in the snapshot format.
+func (f *Frozen) Write(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
 	sw := &snapWriter{w: bw, crc: crc32.New(crcTable)}
 	sw.raw([]byte(snapMagic))
 	sw.uvarint(snapVersion)
-	sw.uvarint(s.applied)
-	sw.varint(s.lastTime)
-	sw.varint(s.rev)
-	sw.varint(s.compactRev)
-	sw.uvarint(uint64(len(s.log)))
-	for _, r := range s.log {
+	sw.uvarint(f.applied)
+	sw.varint(f.lastTime)
+	sw.varint(f.rev)
+	sw.varint(f.compactRev)
+	sw.uvarint(uint64(len(f.log)))
+	for _, r := range f.log {
 		sw.bytes([]byte(r.key))
 		sw.varint(r.main)
 		sw.varint(r.sub)
@@ -56,18 +85,14 @@ func (s *Store) WriteSnapshot(w io.Writer) error {
 		sw.varint(r.lease)
 		sw.bytes(r.value)
 	}
-	ids := s.leaseIDsLocked()
-	sw.uvarint(uint64(len(ids)))
-	for _, id := range ids {
-		l := s.leases[id]
+	sw.uvarint(uint64(len(f.leases)))
+	for _, l := range f.leases {
 		sw.varint(l.id)
 		sw.varint(l.ttl)
 		sw.varint(l.deadline)
 	}
-	mids := slices.Sorted(maps.Keys(s.members))
-	sw.uvarint(uint64(len(mids)))
-	for _, id := range mids {
-		m := s.members[id]
+	sw.uvarint(uint64(len(f.members)))
+	for _, m := range f.members {
 		sw.uvarint(m.ID)
 		sw.bytes([]byte(m.Name))
 		sw.strings(m.PeerURLs)

@@ -205,3 +205,21 @@ func TestDeterminism(t *testing.T) {
 		t.Fatal("same entries, different snapshots")
 	}
 }
+
+// A frozen state written after more entries (puts, deletes, compactions)
+// were applied is byte for byte the snapshot of the moment it was frozen.
+func TestFrozenIgnoresLaterApplies(t *testing.T) {
+	entries := workload(t, 7, 800)
+	a, _ := New(Config{})
+	applyAll(t, a, 1, entries[:400])
+	want := snapshot(t, a)
+	f := a.Freeze()
+	applyAll(t, a, 401, entries[400:])
+	var got bytes.Buffer
+	if err := f.Write(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatal("the frozen state changed with later applies")
+	}
+}

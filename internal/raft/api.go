@@ -226,3 +226,26 @@ func (h *Host) Status(groupID uint64) (Status, error) {
 	s.Applied = g.appliedIndex()
 	return s, nil
 }
+
+// Leadership is who leads a group, as one replica sees it.
+type Leadership struct {
+	IsLeader   bool
+	LeaderNode uint64 // 0 if unknown
+	Term       uint64
+}
+
+// Leadership is the cheap part of Status, for every request's path: it
+// copies no membership or progress.
+func (h *Host) Leadership(groupID uint64) (Leadership, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return Leadership{}, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failed != nil {
+		return Leadership{}, g.failed
+	}
+	st := g.rn.BasicStatus()
+	return Leadership{IsLeader: st.RaftState == raft.StateLeader, LeaderNode: g.nodes[st.Lead], Term: st.HardState.GetTerm()}, nil
+}

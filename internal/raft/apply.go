@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -195,24 +196,45 @@ func (g *group) restore(index uint64) error {
 	return nil
 }
 
-// takeSnapshot writes the state machine's snapshot at the last applied
-// index to a file, registers it with MemoryStorage and asks the ready loop
-// to compact behind it.
+// takeSnapshot freezes the state machine's state at the last applied index
+// (on the apply goroutine: Snapshot must return a frozen view) and writes
+// it to a file in the background, so applying goes on meanwhile; then it
+// registers the snapshot with MemoryStorage and asks the ready loop to
+// compact behind it. One snapshot is written at a time; while one is in
+// flight, later ones are skipped (the log still holds everything).
 func (g *group) takeSnapshot(index uint64) error {
+	if !g.snapBusy.CompareAndSwap(false, true) {
+		return nil
+	}
 	rc, err := g.sm.Snapshot()
 	if err != nil {
+		g.snapBusy.Store(false)
 		return err
 	}
-	defer rc.Close()
 	cs := g.ap.confState
 	if cs == nil {
 		cs = &pb.ConfState{}
 	}
+	cs = proto.Clone(cs).(*pb.ConfState)
 	hdr := snapHeader{
-		meta:    &pb.SnapshotMetadata{Index: new(index), Term: new(g.ap.term), ConfState: proto.Clone(cs).(*pb.ConfState)},
-		nodes:   g.ap.nodes,
-		removed: g.ap.removed,
+		meta:    &pb.SnapshotMetadata{Index: new(index), Term: new(g.ap.term), ConfState: cs},
+		nodes:   maps.Clone(g.ap.nodes),
+		removed: maps.Clone(g.ap.removed),
 	}
+	g.ap.lastSnap = index
+	g.snapWG.Go(func() {
+		defer g.snapBusy.Store(false)
+		defer rc.Close()
+		if err := g.writeSnapshot(index, cs, hdr, rc); err != nil {
+			// Not fatal: the log still holds everything; the next
+			// snapshot is due after SnapshotEntries more entries.
+			g.h.log.Error("raft: snapshot failed", "group", g.id, "index", index, "err", err)
+		}
+	})
+	return nil
+}
+
+func (g *group) writeSnapshot(index uint64, cs *pb.ConfState, hdr snapHeader, rc io.Reader) error {
 	g.snapMu.Lock()
 	path, err := storage.WriteSnapshotFile(g.h.cfg.FS, g.snapDir(), index, func(w io.Writer) error {
 		if err := writeSnapHeader(w, hdr); err != nil {
@@ -228,7 +250,6 @@ func (g *group) takeSnapshot(index uint64) error {
 	if err != nil {
 		g.h.log.Warn("raft: snapshot clean-up", "group", g.id, "err", err)
 	}
-	g.ap.lastSnap = index
 	if _, err := g.ms.CreateSnapshot(index, cs, snapDescriptor(g.id, index)); err != nil {
 		if errors.Is(err, raft.ErrSnapOutOfDate) {
 			return nil

@@ -43,6 +43,8 @@ type group struct {
 
 	compactTo atomic.Uint64 // set by the apply goroutine, done by the ready loop
 	snapMu    sync.Mutex    // serialises snapshot file writes
+	snapWG    sync.WaitGroup
+	snapBusy  atomic.Bool // a snapshot file is being written in the background
 
 	ap applier
 }

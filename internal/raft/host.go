@@ -240,6 +240,7 @@ func (g *group) shutdown() {
 		close(g.ap.stop)
 	}
 	<-g.ap.done
+	g.snapWG.Wait()
 	g.mu.Lock()
 	for _, ch := range g.reads {
 		close(ch)
@@ -318,17 +319,26 @@ func (h *Host) cycle() bool {
 	for _, w := range ws {
 		w.syncLog, w.syncHS, w.err = w.g.persist(&w.rd)
 	}
-	// 2. Group commit: sync every dirtied file, concurrently.
-	var wg sync.WaitGroup
+	// 2. Group commit: sync every dirtied file, concurrently; the last one
+	// on this goroutine (usually the only one: spawning costs latency).
+	var syncs []func()
 	for _, w := range ws {
 		if w.err != nil {
 			continue
 		}
 		if w.syncLog {
-			wg.Go(func() { w.logErr = w.g.lg.Sync() })
+			syncs = append(syncs, func() { w.logErr = w.g.lg.Sync() })
 		}
 		if w.syncHS {
-			wg.Go(func() { w.hsErr = w.g.hs.sync() })
+			syncs = append(syncs, func() { w.hsErr = w.g.hs.sync() })
+		}
+	}
+	var wg sync.WaitGroup
+	for i, f := range syncs {
+		if i == len(syncs)-1 {
+			f()
+		} else {
+			wg.Go(f)
 		}
 	}
 	wg.Wait()

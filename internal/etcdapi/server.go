@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -101,6 +102,12 @@ func New(cfg Config, b Backend) (*Server, error) {
 		grpc.MaxRecvMsgSize(cfg.MaxRequestBytes+grpcOverheadBytes),
 		grpc.MaxSendMsgSize(math.MaxInt32),
 		grpc.MaxConcurrentStreams(math.MaxUint32),
+		// Reuse handler goroutines (with their grown stacks) instead of
+		// one new goroutine per request: measurably less CPU per RPC.
+		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
+		// One write buffer per connection, shared while flushing, rather
+		// than one held by every idle connection.
+		grpc.SharedWriteBuffer(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime: keepaliveMinTime,
 			// Tolerate clients that ping without streams (clientv3's

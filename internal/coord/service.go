@@ -561,8 +561,20 @@ func (b *readBatcher) wait(ctx context.Context) error {
 		b.next = r
 	}
 	if !b.inflight {
+		// No round in flight: run this one on the caller's goroutine
+		// (no hand-off); rounds that queue up meanwhile continue on a
+		// new goroutine.
 		b.inflight = true
-		go b.run()
+		b.mu.Unlock()
+		b.runRound()
+		b.mu.Lock()
+		if b.next != nil {
+			go b.run()
+		} else {
+			b.inflight = false
+		}
+		b.mu.Unlock()
+		return r.err
 	}
 	b.mu.Unlock()
 	select {
@@ -576,32 +588,39 @@ func (b *readBatcher) wait(ctx context.Context) error {
 func (b *readBatcher) run() {
 	for {
 		b.mu.Lock()
-		r := b.next
-		b.next = nil
-		if r == nil {
+		if b.next == nil {
 			b.inflight = false
 			b.mu.Unlock()
 			return
 		}
 		b.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), b.s.cfg.RequestTimeout)
-		_, err := b.s.host.ReadIndex(ctx, b.s.group)
-		cancel()
-		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				err = ErrTimeout
-			} else {
-				err = b.s.mapErr(err)
-				// Without a leader a NotLeaderError cannot help a read.
-				var nl *NotLeaderError
-				if errors.As(err, &nl) {
-					err = ErrNoLeader
-				}
+		b.runRound()
+	}
+}
+
+// runRound takes the queued round and completes it with one ReadIndex.
+func (b *readBatcher) runRound() {
+	b.mu.Lock()
+	r := b.next
+	b.next = nil
+	b.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), b.s.cfg.RequestTimeout)
+	_, err := b.s.host.ReadIndex(ctx, b.s.group)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = ErrTimeout
+		} else {
+			err = b.s.mapErr(err)
+			// Without a leader a NotLeaderError cannot help a read.
+			var nl *NotLeaderError
+			if errors.As(err, &nl) {
+				err = ErrNoLeader
 			}
 		}
-		r.err = err
-		close(r.done)
 	}
+	r.err = err
+	close(r.done)
 }
 
 // ---- the service loop ----

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 )
 
 // leaderLocked returns nil if this replica leads, else a *NotLeaderError.
@@ -60,6 +62,12 @@ func (h *Host) ReadIndex(ctx context.Context, groupID uint64) (uint64, error) {
 	g, err := h.group(groupID)
 	if err != nil {
 		return 0, err
+	}
+	if idx, ok, err := g.singletonRead(ctx); ok || err != nil {
+		if err != nil {
+			return 0, err
+		}
+		return idx, g.waitApplied(ctx, idx)
 	}
 	id := h.nextID()
 	ch := make(chan uint64, 1)
@@ -248,4 +256,50 @@ func (h *Host) Leadership(groupID uint64) (Leadership, error) {
 	}
 	st := g.rn.BasicStatus()
 	return Leadership{IsLeader: st.RaftState == raft.StateLeader, LeaderNode: g.nodes[st.Lead], Term: st.HardState.GetTerm()}, nil
+}
+
+// singletonRead answers a read index on a leader that is its group's only
+// voter from its commit index, as raft itself does for such a leader but
+// without a round through the ready loop. It first waits until the leader
+// has committed an entry of its own term: until then the commit index it
+// restarted with can lag entries acknowledged before a crash (a hard state
+// that changes only the commit index is not fsynced). ok is false when the
+// group has other voters or this replica does not lead.
+func (g *group) singletonRead(ctx context.Context) (index uint64, ok bool, err error) {
+	for {
+		g.mu.Lock()
+		if g.failed != nil {
+			g.mu.Unlock()
+			return 0, false, g.failed
+		}
+		st := g.rn.BasicStatus()
+		voters := 0
+		if st.RaftState == raft.StateLeader {
+			g.rn.WithProgress(func(id uint64, typ raft.ProgressType, _ tracker.Progress) {
+				if typ == raft.ProgressTypePeer {
+					voters++
+				}
+			})
+		}
+		if voters != 1 {
+			g.mu.Unlock()
+			return 0, false, nil
+		}
+		commit := st.HardState.GetCommit()
+		t, terr := g.ms.Term(commit)
+		g.mu.Unlock()
+		if terr == nil && t == st.HardState.GetTerm() {
+			return commit, true, nil
+		}
+		// Not yet: wait for the apply of the leader's first entry.
+		g.ap.appliedMu.Lock()
+		ch := g.ap.appliedCh
+		g.ap.appliedMu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		}
+	}
 }

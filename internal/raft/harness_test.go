@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"triad/internal/storage/vfs"
+	"triad/internal/storage/vfs/errorfs"
 	"triad/internal/transport"
 	"triad/internal/transport/memnet"
 )
@@ -118,6 +119,7 @@ func (r *relay) SnapshotStatus(node, group uint64, err error) {
 type testNode struct {
 	id   uint64
 	fs   *vfs.MemFS
+	efs  *errorfs.FS // if set, the host runs on it (over fs)
 	host *Host
 	tn   *memnet.Node
 	sms  map[uint64]*testSM
@@ -167,7 +169,7 @@ func (c *cluster) start(id uint64) *testNode {
 		}
 	}
 	cfg := Config{
-		NodeID: id, FS: nd.fs, Dir: "/data", Transport: nd.tn,
+		NodeID: id, FS: nd.fsys(), Dir: "/data", Transport: nd.tn,
 		TickInterval: 10 * time.Millisecond, ElectionTicks: 20, Logger: testLogger(),
 	}
 	if c.tweak != nil {
@@ -181,6 +183,13 @@ func (c *cluster) start(id uint64) *testNode {
 	nd.sms = map[uint64]*testSM{}
 	r.h.Store(h)
 	return nd
+}
+
+func (nd *testNode) fsys() vfs.FS {
+	if nd.efs != nil {
+		return nd.efs
+	}
+	return nd.fs
 }
 
 func (c *cluster) stop(id uint64) {

@@ -280,9 +280,9 @@ func (s *Service) propose(ctx context.Context, req proto.Message) (proto.Message
 	if err := s.store.Check(req); err != nil {
 		return nil, err
 	}
-	st, err := s.host.Leadership(s.group)
+	st, err := s.awaitLeader(ctx)
 	if err != nil {
-		return nil, s.mapErr(err)
+		return nil, err
 	}
 	if !st.IsLeader {
 		return nil, s.notLeader(st.LeaderNode)
@@ -320,6 +320,44 @@ func (s *Service) propose(ctx context.Context, req proto.Message) (proto.Message
 	case <-timer.C:
 		cancel()
 		return nil, ErrTimeout
+	}
+}
+
+// awaitLeader returns the group's leadership once a write can go
+// somewhere: this node leads, or the leader is known with the client URLs
+// it published (so the front-end can forward). While the group has no
+// leader — at start, during an election — it waits, up to the request
+// timeout, as etcd holds proposals until there is a leader; nothing has
+// been proposed, so a client may safely retry after ErrNoLeader.
+func (s *Service) awaitLeader(ctx context.Context) (raft.Leadership, error) {
+	var timeout <-chan time.Time
+	for {
+		st, err := s.host.Leadership(s.group)
+		if err != nil {
+			return st, s.mapErr(err)
+		}
+		if st.IsLeader {
+			return st, nil
+		}
+		if st.LeaderNode != 0 {
+			if m := s.store.Member(st.LeaderNode); m != nil && len(m.ClientURLs) > 0 {
+				return st, nil
+			}
+		}
+		if timeout == nil {
+			t := time.NewTimer(s.cfg.RequestTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-timeout:
+			return st, s.notLeader(st.LeaderNode)
+		case <-s.stop:
+			return st, ErrStopped
+		}
 	}
 }
 
@@ -605,7 +643,20 @@ func (b *readBatcher) runRound() {
 	b.next = nil
 	b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), b.s.cfg.RequestTimeout)
-	_, err := b.s.host.ReadIndex(ctx, b.s.group)
+	var err error
+	for {
+		// Without a leader, wait for one (as for writes) rather than
+		// failing the reads at once.
+		if _, err = b.s.host.ReadIndex(ctx, b.s.group); !isNoLeader(err) {
+			break
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
 	cancel()
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -621,6 +672,11 @@ func (b *readBatcher) runRound() {
 	}
 	r.err = err
 	close(r.done)
+}
+
+func isNoLeader(err error) bool {
+	var nl *raft.NotLeaderError
+	return errors.As(err, &nl) && nl.Leader == 0
 }
 
 // ---- the service loop ----

@@ -59,8 +59,10 @@ func (s *Service) members(st raft.Status) []*pb.Member {
 	return out
 }
 
+// headerAt is the header of the Cluster and Maintenance responses. Like
+// etcd's, membership responses carry no revision.
 func (s *Service) headerAt(st raft.Status) *pb.ResponseHeader {
-	return &pb.ResponseHeader{ClusterId: s.cfg.ClusterID, MemberId: s.cfg.Self.ID, Revision: s.store.Rev(), RaftTerm: st.Term}
+	return &pb.ResponseHeader{ClusterId: s.cfg.ClusterID, MemberId: s.cfg.Self.ID, RaftTerm: st.Term}
 }
 
 // leaderStatus returns the group status if this node leads, else the
@@ -197,8 +199,10 @@ func (s *Service) Status(ctx context.Context) (*pb.StatusResponse, error) {
 	}
 	size := s.store.DataSize()
 	_, learner := inConfig(st, s.cfg.Self.ID)
+	hdr := s.headerAt(st)
+	hdr.Revision = s.store.Rev()
 	resp := &pb.StatusResponse{
-		Header: s.headerAt(st), Version: APIVersion,
+		Header: hdr, Version: APIVersion,
 		DbSize: size, DbSizeInUse: size,
 		Leader: st.LeaderNode, RaftIndex: st.Commit, RaftTerm: st.Term,
 		RaftAppliedIndex: st.Applied, IsLearner: learner,

@@ -25,7 +25,7 @@ func (c *clusterServer) MemberList(ctx context.Context, req *pb.MemberListReques
 	if err != nil {
 		return nil, err
 	}
-	resp.Header = c.s.fillHeader(resp.Header)
+	resp.Header = c.s.memberHeader(resp.Header)
 	return resp, nil
 }
 
@@ -37,7 +37,7 @@ func (c *clusterServer) MemberAdd(ctx context.Context, req *pb.MemberAddRequest)
 	if err != nil {
 		return nil, err
 	}
-	resp.Header = c.s.fillHeader(resp.Header)
+	resp.Header = c.s.memberHeader(resp.Header)
 	return resp, nil
 }
 
@@ -49,7 +49,7 @@ func (c *clusterServer) MemberRemove(ctx context.Context, req *pb.MemberRemoveRe
 	if err != nil {
 		return nil, err
 	}
-	resp.Header = c.s.fillHeader(resp.Header)
+	resp.Header = c.s.memberHeader(resp.Header)
 	return resp, nil
 }
 
@@ -61,7 +61,7 @@ func (c *clusterServer) MemberUpdate(ctx context.Context, req *pb.MemberUpdateRe
 	if err != nil {
 		return nil, err
 	}
-	resp.Header = c.s.fillHeader(resp.Header)
+	resp.Header = c.s.memberHeader(resp.Header)
 	return resp, nil
 }
 
@@ -73,6 +73,6 @@ func (c *clusterServer) MemberPromote(ctx context.Context, req *pb.MemberPromote
 	if err != nil {
 		return nil, err
 	}
-	resp.Header = c.s.fillHeader(resp.Header)
+	resp.Header = c.s.memberHeader(resp.Header)
 	return resp, nil
 }

@@ -226,3 +226,11 @@ func (s *Server) streamEndErr(parent context.Context) error {
 	}
 	return toStatus(parent.Err())
 }
+
+// memberHeader is the header of Cluster responses: etcd's carry no
+// revision (membership is not part of the key space).
+func (s *Server) memberHeader(h *pb.ResponseHeader) *pb.ResponseHeader {
+	h = s.fillHeader(h)
+	h.Revision = 0
+	return h
+}

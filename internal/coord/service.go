@@ -31,6 +31,10 @@ const (
 	tickInterval = 100 * time.Millisecond
 	// expiryInterval paces lease expiry on the leader (etcd: 500 ms).
 	expiryInterval = 500 * time.Millisecond
+	// DefaultSnapshotEntries is etcd's --snapshot-count default: the store
+	// is snapshotted whole, so not too often; the raft log holds what lies
+	// between (restart replays it).
+	DefaultSnapshotEntries = 100_000
 	// DefaultProgressInterval is how often watchers that asked for
 	// progress notifications get one when idle (etcd: 10 minutes).
 	DefaultProgressInterval = 10 * time.Minute
@@ -53,6 +57,10 @@ type ServiceConfig struct {
 	ClusterID uint64
 	// Store tunes the state machine.
 	Store Config
+	// SnapshotEntries is how many entries separate two snapshots of the
+	// store (each is the whole kept history); default
+	// DefaultSnapshotEntries.
+	SnapshotEntries uint64
 	// RequestTimeout: default DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// ProgressInterval: default DefaultProgressInterval.
@@ -144,6 +152,9 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.SnapshotEntries == 0 {
+		cfg.SnapshotEntries = DefaultSnapshotEntries
+	}
 	if cfg.ProgressInterval == 0 {
 		cfg.ProgressInterval = DefaultProgressInterval
 	}
@@ -170,6 +181,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	s.reads.s = s
 	err = cfg.Host.CreateGroup(raft.GroupConfig{
 		ID: cfg.GroupID, ReplicaID: cfg.Self.ID, Peers: cfg.Peers, StateMachine: s,
+		SnapshotEntries: cfg.SnapshotEntries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("coord: create group: %w", err)

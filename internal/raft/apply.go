@@ -116,7 +116,7 @@ func (g *group) applyOne(it applyItem) error {
 	last := ents[len(ents)-1]
 	g.ap.term = last.Term
 	g.setApplied(last.Index)
-	if last.Index-g.ap.lastSnap >= g.h.cfg.SnapshotEntries {
+	if last.Index-g.ap.lastSnap >= g.snapEvery {
 		if err := g.takeSnapshot(last.Index); err != nil {
 			// Not fatal: the log still holds everything; retry next time.
 			g.h.log.Error("raft: snapshot failed", "group", g.id, "index", last.Index, "err", err)

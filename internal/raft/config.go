@@ -124,6 +124,10 @@ type GroupConfig struct {
 	Peers []uint64
 	// StateMachine receives committed entries; required.
 	StateMachine StateMachine
+	// SnapshotEntries overrides the host's Config.SnapshotEntries for this
+	// group (0 keeps it): a state machine whose snapshot is the whole state
+	// snapshots less often than one that is cheap to write.
+	SnapshotEntries uint64
 }
 
 // StateMachine is what a group replicates. Its methods are called from the

@@ -26,6 +26,8 @@ type group struct {
 	dir     string
 	sm      StateMachine
 	ms      *raft.MemoryStorage
+	// snapEvery is how many applied entries separate two snapshots.
+	snapEvery uint64
 
 	// mu guards the raw node and what is read and written with it.
 	mu      sync.Mutex

@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -146,11 +147,12 @@ func (h *Host) CreateGroup(cfg GroupConfig) error {
 	}
 	g := &group{
 		h: h, id: cfg.ID, replica: cfg.ReplicaID, sm: cfg.StateMachine,
-		dir:     filepath.Join(h.cfg.Dir, fmt.Sprintf("group-%020d", cfg.ID)),
-		ms:      raft.NewMemoryStorage(),
-		nodes:   make(map[uint64]uint64),
-		removed: make(map[uint64]bool),
-		reads:   make(map[uint64]chan uint64),
+		snapEvery: cmp.Or(cfg.SnapshotEntries, h.cfg.SnapshotEntries),
+		dir:       filepath.Join(h.cfg.Dir, fmt.Sprintf("group-%020d", cfg.ID)),
+		ms:        raft.NewMemoryStorage(),
+		nodes:     make(map[uint64]uint64),
+		removed:   make(map[uint64]bool),
+		reads:     make(map[uint64]chan uint64),
 	}
 	g.ap = applier{
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
@@ -319,7 +321,17 @@ func (h *Host) cycle() bool {
 	for _, w := range ws {
 		w.syncLog, w.syncHS, w.err = w.g.persist(&w.rd)
 	}
-	// 2. Group commit: sync every dirtied file, concurrently; the last one
+	// 2. Hand the committed entries to the apply goroutines now, while the
+	// new entries sync: committed entries are already durable on a quorum
+	// (a leader counts its own copy only once synced), so applying them
+	// need not wait for this cycle's fsync — that would add a sync to
+	// every request's latency.
+	for _, w := range ws {
+		if w.err == nil {
+			w.g.handOff(&w.rd)
+		}
+	}
+	// 3. Group commit: sync every dirtied file, concurrently; the last one
 	// on this goroutine (usually the only one: spawning costs latency).
 	var syncs []func()
 	for _, w := range ws {
@@ -342,7 +354,7 @@ func (h *Host) cycle() bool {
 		}
 	}
 	wg.Wait()
-	// 3. Only now send, batched per destination node.
+	// 4. Only now send, batched per destination node.
 	out := make(map[uint64][]transport.Envelope)
 	var snaps []*work
 	for _, w := range ws {
@@ -378,18 +390,22 @@ func (h *Host) cycle() bool {
 			}
 		}
 	}
-	// 4. Hand committed entries to the apply goroutines; Advance.
+	// 5. Advance: raft learns that this Ready is persisted (and, on a
+	// leader, counts its own copy of the new entries).
 	for _, w := range ws {
 		if w.err != nil {
 			continue
 		}
-		w.g.handOff(&w.rd)
+		w.g.mu.Lock()
+		w.g.rn.Advance(w.rd)
+		w.g.mu.Unlock()
 	}
 	return true
 }
 
 // handOff applies conf changes to raft, queues committed entries for the
-// apply goroutine, answers ReadIndex requests and advances the raw node.
+// apply goroutine and answers ReadIndex requests. Advance comes later,
+// once the Ready is persisted.
 func (g *group) handOff(rd *raft.Ready) {
 	var it applyItem
 	if !raft.IsEmptySnap(rd.Snapshot) {
@@ -421,7 +437,6 @@ func (g *group) handOff(rd *raft.Ready) {
 			}
 		}
 	}
-	g.rn.Advance(*rd)
 	g.mu.Unlock()
 	if it.restore != nil || len(it.ents) > 0 {
 		g.enqueue(it)

@@ -20,17 +20,21 @@
 //     new entries (appended to the group's log, buffered, and to the
 //     MemoryStorage entry cache), and the HardState if it changed (into the
 //     hard-state file, write(2) only).
-//  3. Group commit: fsync every log and hard-state file written in step 2,
-//     all concurrently, and wait for all. A hard state whose only change is
-//     the commit index is not fsynced (raft's MustSync). Raft voters always
-//     sync before acknowledging: there is no unsafe mode.
-//  4. Only then send the Ready's messages, batched per destination node
+//  3. Under the group lock: apply conf changes to raft (ApplyConfChange),
+//     answer ReadIndex requests (ReadStates) and hand the committed entries
+//     to the group's apply goroutine (a queue: in order, never blocking).
+//     Committed entries are already durable on a quorum (a leader counts
+//     its own copy only after it synced it, at Advance), so applying them
+//     need not wait for this cycle's fsync.
+//  4. Group commit: fsync every log and hard-state file written in step 2,
+//     all concurrently (the last on the loop's own goroutine), and wait for
+//     all. A hard state whose only change is the commit index is not
+//     fsynced (raft's MustSync). Raft voters always sync before
+//     acknowledging: there is no unsafe mode.
+//  5. Only then send the Ready's messages, batched per destination node
 //     (one Transport.Send per node per cycle); a MsgSnap goes through
 //     Transport.SendSnapshot with the snapshot file as its body.
-//  5. Under the group lock: apply conf changes to raft (ApplyConfChange),
-//     answer ReadIndex requests (ReadStates), hand the committed entries to
-//     the group's apply goroutine (a queue: in order, never blocking), and
-//     Advance.
+//  6. Advance, under the group lock.
 //
 // A group whose write or fsync fails stops for good (Status.Err, and every
 // call returns ErrGroupFailed): its Ready is neither sent nor advanced, so

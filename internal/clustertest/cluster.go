@@ -99,6 +99,28 @@ func logger(name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
+// AddNode prepares (does not start) one more node that joins the running
+// cluster with --initial-cluster-state existing, after the test added it
+// with MemberAdd (its peer URL is PeerURL). Its --initial-cluster lists
+// every node, itself included, as etcd's member add output says.
+func (c *Cluster) AddNode() *Node {
+	i := len(c.nodes)
+	base := c.nodes[0].cfg
+	cfg := base
+	cfg.DataDir = filepath.Join(filepath.Dir(base.DataDir), fmt.Sprintf("n%d", i+1))
+	cfg.Cache.Addr, cfg.Coord.Addr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
+	cfg.Coord.PeerAddr = fmt.Sprintf("n%d.memnet:7380", i+1)
+	cfg.Coord.InitialCluster = base.Coord.InitialCluster + fmt.Sprintf(",n%d=%s", i+1, cfg.Coord.PeerAddr)
+	cfg.Coord.InitialClusterState = "existing"
+	nd := &Node{c: c, Name: cfg.Coord.Name, ID: coord.MemberID(cfg.Coord.PeerAddr), cfg: cfg}
+	c.nodes = append(c.nodes, nd)
+	return nd
+}
+
+// PeerURL is the URL MemberAdd takes for this node.
+func (nd *Node) PeerURL() string { return "http://" + nd.cfg.Coord.PeerAddr }
+
 // Nodes returns every member, running or not.
 func (c *Cluster) Nodes() []*Node { return c.nodes }
 

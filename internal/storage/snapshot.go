@@ -64,7 +64,10 @@ func WriteSnapshotFile(fsys vfs.FS, dir string, index uint64, write func(io.Writ
 		fsys.Remove(tmp)
 		return "", fmt.Errorf("storage: write snapshot %d: %w", index, err)
 	}
-	bw := bufio.NewWriterSize(f, 256<<10)
+	// Sync as the file grows, not only at the end: one fsync of a large
+	// snapshot would hold the disk for long enough to stall the logs'
+	// fsyncs (and every write waiting on them) behind it.
+	bw := bufio.NewWriterSize(&syncEvery{f: f, every: snapshotSyncBytes}, 256<<10)
 	h := crc32.New(castagnoli)
 	if err := write(io.MultiWriter(bw, h)); err != nil {
 		return fail(err)
@@ -95,6 +98,27 @@ func WriteSnapshotFile(fsys vfs.FS, dir string, index uint64, write func(io.Writ
 		return final, fmt.Errorf("storage: snapshot %d written; removing old ones: %w", index, err)
 	}
 	return final, nil
+}
+
+// snapshotSyncBytes is how much of a snapshot file is written between two
+// intermediate syncs.
+const snapshotSyncBytes = 4 << 20
+
+// syncEvery writes to f and fsyncs it after every `every` bytes.
+type syncEvery struct {
+	f       vfs.File
+	every   int
+	pending int
+}
+
+func (s *syncEvery) Write(p []byte) (int, error) {
+	n, err := s.f.Write(p)
+	s.pending += n
+	if err == nil && s.pending >= s.every {
+		s.pending = 0
+		err = s.f.Sync()
+	}
+	return n, err
 }
 
 func removeOldSnapshots(fsys vfs.FS, dir string, newest uint64) error {

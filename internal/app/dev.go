@@ -24,7 +24,7 @@ func devConfig(dir string, i, nodes int, level string) config.Config {
 	cfg.Cache.Addr = fmt.Sprintf("127.0.0.1:%d", 6379+i)
 	cfg.HTTP.Addr = fmt.Sprintf("127.0.0.1:%d", 8080+i)
 	cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
-	cfg.Coord.Addr = fmt.Sprintf("127.0.0.1:%d", 2379+20000*i)
+	cfg.Coord.Addr = fmt.Sprintf("127.0.0.1:%d", devEtcdPort(i))
 	cfg.Coord.PeerAddr = fmt.Sprintf("127.0.0.1:%d", 7380+i)
 	var members []string
 	for j := range nodes {
@@ -34,6 +34,15 @@ func devConfig(dir string, i, nodes int, level string) config.Config {
 	cfg.Coord.InitialClusterToken = "triad-dev"
 	cfg.Log.Level = level
 	return cfg
+}
+
+// devEtcdPort follows etcd's local-cluster convention: 2379, 22379, 32379,
+// 42379, 52379.
+func devEtcdPort(i int) int {
+	if i == 0 {
+		return 2379
+	}
+	return 12379 + 10000*i
 }
 
 func devCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -47,7 +56,7 @@ func devCommand(stdout, stderr io.Writer) *cobra.Command {
 forming one coordination cluster. Node i (1-based) listens on:
 
   cache (RESP)   127.0.0.1:6379+(i-1)
-  etcd (gRPC)    127.0.0.1:2379, 22379, 32379, … (etcd's local-cluster convention)
+  etcd (gRPC)    127.0.0.1:2379, 22379, 32379, 42379, 52379 (etcd's local-cluster convention)
   peer (raft)    127.0.0.1:7380+(i-1)
   http           127.0.0.1:8080+(i-1)
 
@@ -55,8 +64,8 @@ Stop it with Ctrl-C; run it again to restart every node from its data.
 Each node's cache is still standalone (cache clustering comes later).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if nodes < 1 || nodes > 9 {
-				return fmt.Errorf("--nodes %d: must be between 1 and 9", nodes)
+			if nodes < 1 || nodes > 5 {
+				return fmt.Errorf("--nodes %d: must be between 1 and 5", nodes)
 			}
 			var ns []*server.Node
 			var endpoints []string

@@ -11,6 +11,9 @@ func TestDevClusterConfigs(t *testing.T) {
 		seen := map[string]string{}
 		for i := range n {
 			cfg := devConfig("dev", i, n, "warn")
+			if want := []string{"127.0.0.1:2379", "127.0.0.1:22379", "127.0.0.1:32379", "127.0.0.1:42379", "127.0.0.1:52379"}[i]; cfg.Coord.Addr != want {
+				t.Fatalf("node %d etcd address %s, want %s", i+1, cfg.Coord.Addr, want)
+			}
 			if err := cfg.Validate(); err != nil {
 				t.Fatalf("node %d of %d: %v", i+1, n, err)
 			}

@@ -161,3 +161,15 @@ func (s *Store) Expired(now time.Time) []int64 {
 	}
 	return ids
 }
+
+// LeaseDeadline returns a lease's granted TTL (seconds) and its deadline
+// (Unix ms), as applied; ok is false for an unknown lease.
+func (s *Store) LeaseDeadline(id int64) (ttl, deadline int64, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l := s.leases[id]
+	if l == nil {
+		return 0, 0, false
+	}
+	return l.ttl, l.deadline, true
+}

@@ -497,9 +497,28 @@ func (s *Service) LeaseRevoke(ctx context.Context, req *pb.LeaseRevokeRequest) (
 	return r.(*pb.LeaseRevokeResponse), nil
 }
 
+// keepAliveCoalesce: a keep-alive arriving this soon after the lease's
+// last applied refresh is answered without a new one (see LeaseKeepAlive).
+const keepAliveCoalesce = 500 * time.Millisecond
+
 // LeaseKeepAlive renews a lease for its TTL, through the log (so the new
-// deadline survives a leader change).
+// deadline survives a leader change). A keep-alive for a lease refreshed
+// in the last keepAliveCoalesce (and less than a quarter of its TTL) is
+// answered by the leader from the applied refresh instead: the lease then
+// lives at most that much less than a fresh refresh would give, while
+// clients renew every TTL/3. This spares the log one entry per keep-alive
+// when many clients renew in a tight loop; etcd keeps renewals out of its
+// log altogether.
 func (s *Service) LeaseKeepAlive(ctx context.Context, req *pb.LeaseKeepAliveRequest) (*pb.LeaseKeepAliveResponse, error) {
+	if st, err := s.host.Leadership(s.group); err == nil && st.IsLeader {
+		if ttl, deadline, ok := s.store.LeaseDeadline(req.ID); ok {
+			since := time.Duration(s.now()-(deadline-ttl*1000)) * time.Millisecond
+			if since >= 0 && since < min(keepAliveCoalesce, time.Duration(ttl)*time.Second/4) {
+				resp := &pb.LeaseKeepAliveResponse{Header: s.Header(), ID: req.ID, TTL: ttl}
+				return resp, nil
+			}
+		}
+	}
 	r, err := s.propose(ctx, req)
 	if err != nil {
 		return nil, err

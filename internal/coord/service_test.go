@@ -354,3 +354,36 @@ func TestServiceConcurrentLinearizableReads(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A keep-alive right after a refresh is answered without a log entry; one
+// later is logged and moves the deadline.
+func TestServiceKeepAliveCoalescing(t *testing.T) {
+	c := newSvcCluster(t, 1)
+	ctx := svcCtx(t)
+	ld := c.leader()
+	c.tookOver(ld)
+	s := ld.svc
+	g, err := s.LeaseGrant(ctx, &pb.LeaseGrantRequest{TTL: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Store().AppliedIndex()
+	ka, err := s.LeaseKeepAlive(ctx, &pb.LeaseKeepAliveRequest{ID: g.ID})
+	if err != nil || ka.TTL != 10 || ka.ID != g.ID {
+		t.Fatalf("keep-alive %v %v", ka, err)
+	}
+	if s.Store().AppliedIndex() != before {
+		t.Fatal("a keep-alive right after the grant went through the log")
+	}
+	c.clock.Add(time.Second)
+	if _, err := s.LeaseKeepAlive(ctx, &pb.LeaseKeepAliveRequest{ID: g.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, deadline, _ := s.Store().LeaseDeadline(g.ID)
+	if want := c.clock.Now().UnixMilli() + 10_000; deadline != want {
+		t.Fatalf("deadline %d, want %d", deadline, want)
+	}
+	if _, err := s.LeaseKeepAlive(ctx, &pb.LeaseKeepAliveRequest{ID: 12345}); !errors.Is(err, ErrLeaseNotFound) {
+		t.Fatalf("unknown lease: %v", err)
+	}
+}

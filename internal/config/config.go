@@ -95,6 +95,11 @@ type Coord struct {
 	// in [T, 2T).
 	HeartbeatInterval int `yaml:"heartbeat-interval"`
 	ElectionTimeout   int `yaml:"election-timeout"`
+	// AutoCompactionRetention is how many revisions of history the
+	// store keeps (etcd's --auto-compaction-mode=revision, checked every 5
+	// minutes); 0 keeps all history (until a client compacts). Triad keeps
+	// the history in memory, hence a default: 1,000,000.
+	AutoCompactionRetention int `yaml:"auto-compaction-retention"`
 	// PeerTLSCert, PeerTLSKey and PeerTLSCA enable mutual TLS between
 	// nodes: each presents its certificate and requires the peer's to be
 	// signed by the CA. All three or none.
@@ -178,7 +183,8 @@ func Default() Config {
 		Cache: Cache{Addr: "127.0.0.1:6379", MaxMemory: "0", MaxMemoryPolicy: "noeviction",
 			AppendFsync: "everysec", ProtectedMode: true, MaxClients: 10000, SnapshotLogBytes: "64mb"},
 		Coord: Coord{Name: "default", Addr: "127.0.0.1:2379", PeerAddr: "127.0.0.1:7380",
-			InitialClusterState: "new", InitialClusterToken: "triad-cluster", HeartbeatInterval: 100, ElectionTimeout: 1000},
+			InitialClusterState: "new", InitialClusterToken: "triad-cluster", HeartbeatInterval: 100, ElectionTimeout: 1000,
+			AutoCompactionRetention: 1_000_000},
 		HTTP: HTTP{Addr: "127.0.0.1:8080"},
 		Log:  Log{Format: "text", Level: "info"},
 	}
@@ -218,6 +224,7 @@ var flags = []flag{
 	{name: "initial-cluster-state", usage: "new (found the cluster) or existing (join after `etcdctl member add`)", str: func(c *Config) *string { return &c.Coord.InitialClusterState }},
 	{name: "heartbeat-interval", usage: "raft heartbeat interval in milliseconds", intv: func(c *Config) *int { return &c.Coord.HeartbeatInterval }},
 	{name: "election-timeout", usage: "raft election timeout in milliseconds", intv: func(c *Config) *int { return &c.Coord.ElectionTimeout }},
+	{name: "auto-compaction-retention", usage: "revisions of history to keep; older ones are compacted every 5 minutes (0 = keep all)", intv: func(c *Config) *int { return &c.Coord.AutoCompactionRetention }},
 	{name: "peer-tls-cert", usage: "certificate for mutual TLS between nodes", str: func(c *Config) *string { return &c.Coord.PeerTLSCert }},
 	{name: "peer-tls-key", usage: "key for mutual TLS between nodes", str: func(c *Config) *string { return &c.Coord.PeerTLSKey }},
 	{name: "peer-tls-ca", usage: "CA that signs the nodes' peer certificates", str: func(c *Config) *string { return &c.Coord.PeerTLSCA }},
@@ -374,6 +381,9 @@ func (c Coord) validate() []error {
 		errs = append(errs, fmt.Errorf("initial-cluster %q has no entry for this node's name %q", c.InitialCluster, c.Name))
 	} else if i := slices.IndexFunc(members, func(m Member) bool { return m.Name == c.Name }); members[i].PeerAddr != c.AdvertisedPeer() {
 		errs = append(errs, fmt.Errorf("initial-cluster gives %s the peer address %s, but this node advertises %s", c.Name, members[i].PeerAddr, c.AdvertisedPeer()))
+	}
+	if c.AutoCompactionRetention < 0 {
+		errs = append(errs, fmt.Errorf("auto-compaction-retention %d: must not be negative", c.AutoCompactionRetention))
 	}
 	if c.InitialClusterToken == "" {
 		errs = append(errs, errors.New("initial-cluster-token must not be empty"))

@@ -57,6 +57,14 @@ type ServiceConfig struct {
 	ClusterID uint64
 	// Store tunes the state machine.
 	Store Config
+	// AutoCompactRevisions, when positive, makes the leader compact the
+	// history to the newest AutoCompactRevisions revisions every
+	// AutoCompactInterval (etcd's --auto-compaction-mode=revision). The
+	// store keeps its history in memory, so unbounded history is unbounded
+	// memory.
+	AutoCompactRevisions int64
+	// AutoCompactInterval defaults to 5 minutes, as etcd's revision mode.
+	AutoCompactInterval time.Duration
 	// SnapshotEntries is how many entries separate two snapshots of the
 	// store (each is the whole kept history); default
 	// DefaultSnapshotEntries.
@@ -154,6 +162,9 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	if cfg.SnapshotEntries == 0 {
 		cfg.SnapshotEntries = DefaultSnapshotEntries
+	}
+	if cfg.AutoCompactInterval == 0 {
+		cfg.AutoCompactInterval = 5 * time.Minute
 	}
 	if cfg.ProgressInterval == 0 {
 		cfg.ProgressInterval = DefaultProgressInterval
@@ -717,6 +728,7 @@ func (s *Service) loop() {
 	tick := time.NewTicker(tickInterval)
 	defer tick.Stop()
 	var lastExpiry, lastProgress time.Time
+	lastCompact := time.Now()
 	for {
 		select {
 		case <-s.stop:
@@ -741,6 +753,10 @@ func (s *Service) loop() {
 		if s.takeOver(st.Term) && now.Sub(lastExpiry) >= expiryInterval {
 			lastExpiry = now
 			s.expire()
+		}
+		if s.cfg.AutoCompactRevisions > 0 && time.Since(lastCompact) >= s.cfg.AutoCompactInterval {
+			lastCompact = time.Now()
+			s.autoCompact()
 		}
 	}
 }
@@ -859,6 +875,24 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// autoCompact proposes a compaction keeping the newest
+// AutoCompactRevisions revisions, in the background.
+func (s *Service) autoCompact() {
+	target := s.store.Rev() - s.cfg.AutoCompactRevisions
+	if target <= s.store.CompactRev() {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+		defer cancel()
+		if _, err := s.Compact(ctx, &pb.CompactionRequest{Revision: target}); err != nil && !errors.Is(err, ErrCompacted) {
+			s.log.Warn("coord: auto-compaction", "revision", target, "err", err)
+			return
+		}
+		s.log.Info("coord: auto-compacted", "revision", target)
+	}()
 }
 
 // expire proposes a revoke for every lease past its deadline, without

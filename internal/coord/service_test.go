@@ -56,6 +56,7 @@ type svcNode struct {
 }
 
 type svcCluster struct {
+	tweak func(*ServiceConfig)
 	t     *testing.T
 	net   *memnet.Network
 	clock *fakeClock
@@ -63,11 +64,14 @@ type svcCluster struct {
 	nodes map[uint64]*svcNode
 }
 
-func newSvcCluster(t *testing.T, n int) *svcCluster {
+func newSvcCluster(t *testing.T, n int, tweak ...func(*ServiceConfig)) *svcCluster {
 	c := &svcCluster{t: t, net: memnet.New(), clock: newFakeClock(), nodes: map[uint64]*svcNode{}}
 	for i := 1; i <= n; i++ {
 		c.ids = append(c.ids, uint64(i))
 		c.nodes[uint64(i)] = &svcNode{id: uint64(i), fs: vfs.NewMem()}
+	}
+	if len(tweak) > 0 {
+		c.tweak = tweak[0]
 	}
 	for _, id := range c.ids {
 		c.start(id)
@@ -96,7 +100,7 @@ func (c *svcCluster) start(id uint64) {
 	}
 	r.Set(h)
 	nd.host = h
-	svc, err := NewService(ServiceConfig{Host: h, Self: svcMember(id), Peers: c.ids, ClusterID: 7, Now: c.clock.Now,
+	cfg := ServiceConfig{Host: h, Self: svcMember(id), Peers: c.ids, ClusterID: 7, Now: c.clock.Now,
 		// What the front-end does over gRPC, done in memory.
 		PublishVia: func(ctx context.Context, leader, self *pb.Member) error {
 			for _, other := range c.nodes {
@@ -106,7 +110,11 @@ func (c *svcCluster) start(id uint64) {
 				}
 			}
 			return ErrNoLeader
-		}})
+		}}
+	if c.tweak != nil {
+		c.tweak(&cfg)
+	}
+	svc, err := NewService(cfg)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -385,5 +393,22 @@ func TestServiceKeepAliveCoalescing(t *testing.T) {
 	}
 	if _, err := s.LeaseKeepAlive(ctx, &pb.LeaseKeepAliveRequest{ID: 12345}); !errors.Is(err, ErrLeaseNotFound) {
 		t.Fatalf("unknown lease: %v", err)
+	}
+}
+
+func TestServiceAutoCompaction(t *testing.T) {
+	c := newSvcCluster(t, 1, func(cfg *ServiceConfig) {
+		cfg.AutoCompactRevisions, cfg.AutoCompactInterval = 5, time.Millisecond
+	})
+	ctx := svcCtx(t)
+	s := c.leader().svc
+	for i := range 20 {
+		if _, err := s.Put(ctx, &pb.PutRequest{Key: []byte("k"), Value: []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "auto-compaction", func() bool { return s.Store().CompactRev() == s.Store().Rev()-5 })
+	if _, err := s.Range(ctx, &pb.RangeRequest{Key: []byte("k"), Revision: 2}); !errors.Is(err, ErrCompacted) {
+		t.Fatalf("old revision after auto-compaction: %v", err)
 	}
 }

@@ -118,6 +118,7 @@ func startCoordinator(cfg config.Config, log *slog.Logger, opts Options) (_ *coo
 	self := &pb.Member{ID: c.selfID, Name: cc.Name, PeerURLs: []string{"http://" + cc.AdvertisedPeer()}, ClientURLs: clientURLs}
 	c.svc, err = coord.NewService(coord.ServiceConfig{
 		Host: c.host, Self: self, Peers: peers, ClusterID: cid,
+		AutoCompactRevisions: int64(cc.AutoCompactionRetention),
 		Store: coord.Config{
 			// etcd's minimum lease TTL: 1.5 election timeouts, rounded up.
 			MinLeaseTTL: max(2, int64((3*cc.ElectionTimeout+1999)/2000)),

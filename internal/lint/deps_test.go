@@ -27,6 +27,8 @@ var allowed = map[string][]string{
 	"transport":   {},
 	"coord":       {"raft", "storage", "transport"},
 	"benchcoord":  {},
+	"kafka":       {},
+	"queue":       {},
 	"clustertest": {"config", "server", "coord", "raft", "transport", "storage"},
 	"lint":        {},
 	"e2e":         {"app", "config", "server", "resp", "cache", "storage", "storage/vfs"},

@@ -1,0 +1,49 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestCodes(t *testing.T) {
+	// The list, by Kafka's names.
+	for code, name := range map[int16]string{
+		CodeNone: "NONE", CodeOffsetOutOfRange: "OFFSET_OUT_OF_RANGE", CodeCorruptMessage: "CORRUPT_MESSAGE",
+		CodeUnknownTopicOrPartition: "UNKNOWN_TOPIC_OR_PARTITION", CodeNotLeaderOrFollower: "NOT_LEADER_OR_FOLLOWER",
+		CodeRequestTimedOut: "REQUEST_TIMED_OUT", CodeMessageTooLarge: "MESSAGE_TOO_LARGE", CodeNotCoordinator: "NOT_COORDINATOR",
+		CodeNotEnoughReplicas: "NOT_ENOUGH_REPLICAS", CodeUnsupportedVersion: "UNSUPPORTED_VERSION",
+		CodeOutOfOrderSequenceNumber: "OUT_OF_ORDER_SEQUENCE_NUMBER", CodeDuplicateSequenceNumber: "DUPLICATE_SEQUENCE_NUMBER",
+		CodeUnknownProducerID: "UNKNOWN_PRODUCER_ID", CodeGroupIDNotFound: "GROUP_ID_NOT_FOUND",
+		CodeMemberIDRequired: "MEMBER_ID_REQUIRED", CodeFencedInstanceID: "FENCED_INSTANCE_ID",
+		CodeGroupSubscribedToTopic: "GROUP_SUBSCRIBED_TO_TOPIC", CodeUnknownServerError: "UNKNOWN_SERVER_ERROR",
+	} {
+		if got := CodeName(code); got != name {
+			t.Errorf("CodeName(%d) = %s, want %s", code, got, name)
+		}
+	}
+	if CodeUnsupportedVersion != 35 || CodeFencedInstanceID != 82 || CodeGroupSubscribedToTopic != 86 || CodeInvalidConfig != 40 {
+		t.Fatal("codes drifted")
+	}
+	if !CodeRetriable(CodeNotLeaderOrFollower) || CodeRetriable(CodeUnsupportedVersion) {
+		t.Error("retriable flags")
+	}
+	if CodeDescription(CodeUnknownTopicOrPartition) == "" || CodeName(5000) != "UNKNOWN_ERROR_CODE(5000)" {
+		t.Error("descriptions")
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	for err, want := range map[error]int16{
+		nil:                        CodeNone,
+		ErrUnknownTopicOrPartition: CodeUnknownTopicOrPartition,
+		fmt.Errorf("topic x: %w", ErrNotLeaderOrFollower): CodeNotLeaderOrFollower,
+		context.DeadlineExceeded:                          CodeRequestTimedOut,
+		errors.New("disk on fire"):                        CodeUnknownServerError,
+	} {
+		if got := errorCode(err); got != want {
+			t.Errorf("errorCode(%v) = %s, want %s", err, CodeName(got), CodeName(want))
+		}
+	}
+}

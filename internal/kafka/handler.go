@@ -1,0 +1,75 @@
+package kafka
+
+import (
+	"context"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// reply is what a handler returns. Exactly one of three shapes:
+//
+//   - resp set: answer now;
+//   - wait set: answer later. The handler has done, in request order, what
+//     must happen in request order (a produce appends to the partition
+//     before the next request on the connection is handled); wait runs on
+//     its own goroutine and its response is written in request order all
+//     the same;
+//   - neither: no response at all (acks=0 produce).
+type reply struct {
+	resp kmsg.Response
+	wait func(ctx context.Context) (kmsg.Response, error)
+}
+
+// noResponse is the reply of a request Kafka does not answer.
+var noResponse = reply{}
+
+func respond(r kmsg.Response) reply { return reply{resp: r} }
+
+// handlerFunc serves one decoded request, whose version is within its api's
+// range. An error closes the connection (after the responses before it).
+// Handlers run one at a time per connection, in request order.
+type handlerFunc func(ctx context.Context, rc *requestContext, req kmsg.Request) (reply, error)
+
+// requestContext is what a handler knows about the request beyond its body.
+type requestContext struct {
+	s        *Server
+	clientID *string
+	version  int16
+}
+
+// api is one row of the dispatch table.
+type api struct {
+	min, max int16
+	handle   handlerFunc
+}
+
+// Supported version ranges; each api's file explains its bounds.
+var defaultAPIs = map[int16]api{
+	18: {0, apiVersionsMax, handleAPIVersions},
+	3:  {0, metadataMax, handleMetadata},
+}
+
+// apiTable is the dispatch table of one server: a copy of defaultAPIs, so
+// that tests can add handlers to a server of their own.
+type apiTable map[int16]api
+
+func newAPITable() apiTable {
+	t := make(apiTable, len(defaultAPIs))
+	for k, a := range defaultAPIs {
+		t[k] = a
+	}
+	return t
+}
+
+// versions returns the table as ApiVersions advertises it, by api key.
+func (t apiTable) versions() []kmsg.ApiVersionsResponseApiKey {
+	out := make([]kmsg.ApiVersionsResponseApiKey, 0, len(t))
+	for k, a := range t {
+		v := kmsg.NewApiVersionsResponseApiKey()
+		v.ApiKey, v.MinVersion, v.MaxVersion = k, a.min, a.max
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b kmsg.ApiVersionsResponseApiKey) int { return int(a.ApiKey) - int(b.ApiKey) })
+	return out
+}

@@ -5,8 +5,8 @@ BIN       := bin/triad
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X triad/internal/app.Version=$(VERSION)
 # Debian packages the tests and benchmarks drive Triad with.
-TEST_DEBS := redis-tools etcd-client
-BENCH_DEBS := redis-server redis-tools etcd-server etcd-client
+TEST_DEBS := redis-tools etcd-client kcat
+BENCH_DEBS := redis-server redis-tools etcd-server etcd-client kcat
 
 .PHONY: help build run test race fuzz e2e bench bench-cache bench-mem bench-coord lint deps-test deps-bench
 
@@ -19,7 +19,7 @@ build: ## build bin/triad
 run: build ## run a single node with data in ./triad-data
 	./$(BIN)
 
-deps-test: ## install the Debian packages the tests need (redis-cli, etcdctl)
+deps-test: ## install the Debian packages the tests need (redis-cli, etcdctl, kcat)
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

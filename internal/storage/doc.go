@@ -36,6 +36,11 @@
 //     sealed by writing it out and fsyncing it before its successor is
 //     created (and the directory synced). Damage there is therefore real
 //     corruption, never a torn write.
+//   - The last segment is written into space zero-filled ahead of its data
+//     (Options.PreallocBytes, up to the segment size): fdatasync then has no
+//     file size to update. Zeros from the end of its records to the end of
+//     the file are its clean end, not damage; a segment is cut to its data
+//     when it is sealed, so sealed segments never carry zeros.
 //   - Only the tail of the last segment can be torn by a crash. OpenLog
 //     truncates it — an incomplete record, or a bad record with nothing
 //     valid after it (a zero-filled or garbage tail) — logging a warning,

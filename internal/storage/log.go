@@ -58,6 +58,12 @@ type Options struct {
 	// writes them itself; default 1 MiB. Below it, Append makes no
 	// syscalls and Flush or Sync hands the buffer to the OS.
 	BufferBytes int
+	// PreallocBytes is how far ahead of the data the active segment is
+	// extended with zeros, in one write, when the data reaches the end of
+	// the zeroed space; default 1 MiB, negative disables. A zero tail is
+	// the clean end of the last segment at open; sealed segments are cut
+	// to their data when they are sealed.
+	PreallocBytes int64
 	// Repair makes OpenLog truncate the log at the first corruption
 	// (removing every later segment) instead of failing. Entries after
 	// the damage are lost; the truncation is logged at error level.
@@ -73,6 +79,9 @@ func (o Options) withDefaults() Options {
 	if o.BufferBytes <= 0 {
 		o.BufferBytes = 1 << 20
 	}
+	if o.PreallocBytes == 0 {
+		o.PreallocBytes = 1 << 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -86,8 +95,14 @@ type segment struct {
 	path    string  //
 	offsets []int64 // file offset of the record for index first+i
 	size    int64   // header plus every record, buffered ones included
-	flushed int64   // bytes handed to the OS (the file's size)
-	f       vfs.File
+	flushed int64   // bytes handed to the OS
+	// alloc is the file's size: flushed plus the zero-filled space written
+	// ahead of it (Options.PreallocBytes). Writing into space that is
+	// already allocated and zeroed lets fdatasync skip the metadata update
+	// a growing file needs; measured on ext4 here, 0.17–0.28 ms per 4 KiB
+	// write+fdatasync instead of 0.28–0.39 ms appending.
+	alloc int64
+	f     vfs.File
 	// rw is set when f was opened for writing; a sealed segment found at
 	// open is read through a read-only handle opened on first use.
 	rw bool

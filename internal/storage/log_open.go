@@ -79,7 +79,7 @@ func (l *Log) createSegment(first uint64) (*segment, error) {
 		return nil, fmt.Errorf("storage: create segment %s: %w", p, err)
 	}
 	h := int64(segmentHeader)
-	return &segment{first: first, last: first - 1, path: p, size: h, flushed: h, f: f, rw: true}, nil
+	return &segment{first: first, last: first - 1, path: p, size: h, flushed: h, alloc: h, f: f, rw: true}, nil
 }
 
 // scan is what reading one segment found.
@@ -87,6 +87,7 @@ type scan struct {
 	offsets []int64
 	terms   []termRun
 	end     int64 // end of the last good record (0: no valid header)
+	size    int64 // the file's size (past end: a zero-filled tail)
 	bad     *CorruptionError
 	tail    bool // bad is a torn tail: last segment, nothing valid after it
 }
@@ -142,6 +143,10 @@ func (l *Log) load(firsts []uint64) error {
 		s.last = first + uint64(len(sc.offsets)) - 1
 		s.size = max(sc.end, int64(segmentHeader))
 		s.flushed = s.size
+		s.alloc = s.size
+		if sc.bad == nil && sc.size > s.size {
+			s.alloc = sc.size // a zero-filled tail, written over next
+		}
 		for _, r := range sc.terms {
 			l.pushTermLocked(r.start, r.term)
 		}
@@ -243,8 +248,17 @@ func (l *Log) scanSegment(s *segment, isLast bool) (scan, error) {
 		return scan{}, fmt.Errorf("storage: open log: %w", err)
 	}
 	size := st.Size()
-	var sc scan
+	sc := scan{size: size}
 	badAt := func(off int64, reason string) (scan, error) {
+		// The last segment's preallocated space: zeros from here to the
+		// end of the file are its clean end, not damage.
+		if isLast && off >= int64(segmentHeader) {
+			if zero, err := zeroFrom(f, off, size); err != nil {
+				return scan{}, err
+			} else if zero {
+				return sc, nil
+			}
+		}
 		sc.bad = &CorruptionError{File: s.path, Offset: off, Reason: reason}
 		if !isLast {
 			return sc, nil
@@ -298,6 +312,27 @@ func (l *Log) scanSegment(s *segment, isLast bool) (scan, error) {
 		sc.end = off
 	}
 	return sc, nil
+}
+
+// zeroFrom reports whether the file holds only zero bytes from off to size.
+func zeroFrom(f vfs.File, off, size int64) (bool, error) {
+	buf := make([]byte, 64<<10)
+	for off < size {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		for _, b := range buf[:n] {
+			if b != 0 {
+				return false, nil
+			}
+		}
+		off += int64(n)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return true, nil
+			}
+			return false, fmt.Errorf("storage: read tail: %w", err)
+		}
+	}
+	return true, nil
 }
 
 // validRecordAfter looks for a well-formed record with an index above last

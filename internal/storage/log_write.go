@@ -98,6 +98,11 @@ func (l *Log) writePendingW() error {
 	target := seg.last
 	l.mu.Unlock()
 
+	if err := l.preallocW(seg, int64(len(buf))); err != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.failLocked(fmt.Errorf("preallocate %s: %w", seg.path, err))
+	}
 	n, err := seg.f.Write(buf)
 
 	l.mu.Lock()
@@ -114,6 +119,37 @@ func (l *Log) writePendingW() error {
 		l.spare = buf[:0]
 	}
 	return nil
+}
+
+// zeros is what preallocation writes.
+var zeros = make([]byte, 256<<10)
+
+// preallocW extends seg's file with zeros, when the next n bytes would
+// pass its end, to PreallocBytes beyond them, and puts the file offset back
+// where the data goes. wmu must be held (seg.flushed and seg.alloc change
+// only under it).
+func (l *Log) preallocW(seg *segment, n int64) error {
+	if l.opts.PreallocBytes <= 0 || seg.flushed+n <= seg.alloc {
+		return nil
+	}
+	from := max(seg.alloc, seg.flushed)
+	// Not past the size at which the segment is sealed.
+	to := min(seg.flushed+n+l.opts.PreallocBytes, max(l.opts.SegmentBytes, seg.flushed+n))
+	if _, err := seg.f.Seek(from, io.SeekStart); err != nil {
+		return err
+	}
+	for off := from; off < to; {
+		w, err := seg.f.Write(zeros[:min(to-off, int64(len(zeros)))])
+		off += int64(w)
+		if err != nil {
+			seg.alloc = max(seg.alloc, off)
+			seg.f.Seek(seg.flushed, io.SeekStart)
+			return err
+		}
+	}
+	seg.alloc = to
+	_, err := seg.f.Seek(seg.flushed, io.SeekStart)
+	return err
 }
 
 // Sync makes every entry appended before it was called durable: flush,
@@ -165,6 +201,13 @@ func (l *Log) roll() error {
 	l.mu.Lock()
 	old := l.active()
 	l.mu.Unlock()
+	// A sealed segment ends at its last record: its zero-filled tail goes.
+	if old.alloc > old.flushed {
+		if err := old.f.Truncate(old.flushed); err != nil {
+			return l.fail(fmt.Errorf("seal %s: %w", old.path, err))
+		}
+		old.alloc = old.flushed
+	}
 	if err := old.f.Sync(); err != nil {
 		return l.fail(fmt.Errorf("fsync %s: %w", old.path, err))
 	}
@@ -238,7 +281,7 @@ func (l *Log) TruncateSuffix(from uint64) error {
 			return l.failLocked(fmt.Errorf("truncate %s: %w", s.path, err))
 		}
 		s.offsets = s.offsets[:from-s.first]
-		s.size, s.flushed, s.last = cut, cut, from-1
+		s.size, s.flushed, s.alloc, s.last = cut, cut, cut, from-1
 	}
 	for len(l.terms) > 0 && l.terms[len(l.terms)-1].start >= from {
 		l.terms = l.terms[:len(l.terms)-1]

@@ -48,8 +48,9 @@
 // client URLs, the same RPC is sent to the first of those URLs over gRPC
 // (one lazily dialed connection per URL, closed on Stop), with the
 // caller's context (so its deadline) and the metadata "triad-forwarded:
-// 1". A forwarded request that meets NotLeaderError again, or a
-// NotLeaderError without a leader, answers ErrGRPCNoLeader
+// <hops>". A forwarded request that meets NotLeaderError again (leadership
+// just moved) is passed on once more; after two hops, or on a
+// NotLeaderError without a leader, it answers ErrGRPCNoLeader
 // (codes.Unavailable), which clientv3 retries where that is safe. This
 // applies to every unary call whose Backend method may say so — writes,
 // lease calls and membership changes by the Backend's contract. A

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"sync"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -17,9 +18,7 @@ import (
 )
 
 // forwardedKey marks a request one node forwarded to the leader it knew
-// of. A forwarded request is never forwarded again: if the receiver does
-// not lead either, leadership is moving and the client is told "no
-// leader", which clientv3 retries.
+// of, with the number of hops so far (see maxHops).
 const forwardedKey = "triad-forwarded"
 
 // forwarder keeps one client connection per leader client URL, dialed on
@@ -97,16 +96,32 @@ func (f *forwarder) close() {
 	}
 }
 
-// isForwarded says whether another node forwarded the request in ctx.
-func isForwarded(ctx context.Context) bool {
+// maxHops bounds how many times one request is forwarded: a node that
+// got it forwarded and no longer leads passes it on once more (leadership
+// just moved), but no further.
+const maxHops = 2
+
+// hops is how many times the request in ctx has been forwarded.
+func hops(ctx context.Context) int {
 	md, ok := metadata.FromIncomingContext(ctx)
-	return ok && len(md.Get(forwardedKey)) > 0
+	if !ok {
+		return 0
+	}
+	v := md.Get(forwardedKey)
+	if len(v) == 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(v[len(v)-1])
+	if err != nil || n < 1 {
+		return 1 // an older or foreign marker: forwarded once
+	}
+	return n
 }
 
 // forwardContext is ctx (with its deadline and cancellation) marked as
-// forwarded for the outgoing call.
+// forwarded one more time, for the outgoing call.
 func forwardContext(ctx context.Context) context.Context {
-	return metadata.AppendToOutgoingContext(ctx, forwardedKey, "1")
+	return metadata.AppendToOutgoingContext(ctx, forwardedKey, strconv.Itoa(hops(ctx)+1))
 }
 
 // notLeader returns the *coord.NotLeaderError in err, if any.
@@ -130,7 +145,7 @@ func call[Req, Resp any](s *Server, ctx context.Context, req Req,
 		return resp, toStatus(err)
 	}
 	var zero Resp
-	if isForwarded(ctx) {
+	if hops(ctx) >= maxHops {
 		return zero, rpctypes.ErrGRPCNoLeader
 	}
 	cc, err := s.fwd.conn(nl)

@@ -1,9 +1,5 @@
 package clustertest
 
-// The etcdctl and clientv3 checks below are a copy of those in
-// internal/server/conformance_etcd_test.go (one node), run here on three
-// nodes; keep the two in step.
-
 import (
 	"bufio"
 	"context"
@@ -26,7 +22,21 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 )
 
-// TestConformanceEtcdCluster runs etcd's clients against three nodes:
+// TestConformanceEtcdOneNode drives a one-member cluster — `triad` as it
+// runs alone — with etcd's own clients: Debian's etcdctl 3.4 (outputs
+// compared with what etcd 3.4.23 prints for the same commands) and clientv3
+// with its concurrency recipes.
+func TestConformanceEtcdOneNode(t *testing.T) {
+	c := New(t, 1, Options{})
+	nd := c.Leader()
+	ep := nd.Endpoint()
+	want := etcdCluster{leader: nd.ID, clientURLs: map[string]string{nd.Name: "http://" + ep}}
+	cli := c.Client()
+	t.Run("etcdctl", func(t *testing.T) { etcdctlConformance(t, cli, []string{ep}, "/ctl/", want) })
+	t.Run("clientv3", func(t *testing.T) { clientConformance(t, cli, "/cli/") })
+}
+
+// TestConformanceEtcdCluster runs the same checks against three nodes:
 // through a follower (which forwards writes to the leader), through the
 // leader, and etcdctl with all three endpoints.
 func TestConformanceEtcdCluster(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -809,8 +810,8 @@ func (s *Service) takeOver(term uint64) bool {
 		s.log.Warn("coord: renewing leases after a leader change", "err", err)
 		return false
 	}
-	if pub := s.cfg.Self; s.needsPublish(pub) {
-		if _, err := s.Publish(ctx, pub); err != nil {
+	if s.needsPublish() {
+		if _, err := s.Publish(ctx, s.cfg.Self); err != nil {
 			s.log.Warn("coord: publishing member attributes", "err", err)
 		}
 	}
@@ -825,7 +826,7 @@ func (s *Service) takeOver(term uint64) bool {
 // publishToLeader sends this member's attributes to the leader through
 // PublishVia when the member table lacks them, at most once a second.
 func (s *Service) publishToLeader(leader uint64) {
-	if s.cfg.PublishVia == nil || leader == 0 || !s.NeedsPublish() {
+	if s.cfg.PublishVia == nil || leader == 0 || !s.needsPublish() {
 		return
 	}
 	lm := s.store.Member(leader)
@@ -851,30 +852,17 @@ func (s *Service) publishToLeader(leader uint64) {
 	}()
 }
 
-// NeedsPublish reports whether the member table lacks m's attributes as
-// given, so the node must publish them.
-func (s *Service) NeedsPublish() bool { return s.needsPublish(s.cfg.Self) }
-
-func (s *Service) needsPublish(m *pb.Member) bool {
+// needsPublish reports whether the member table lacks this member's
+// attributes as configured, so it must publish them.
+func (s *Service) needsPublish() bool {
+	m := s.cfg.Self
 	cur := s.store.Member(m.ID)
 	if cur == nil {
 		return true
 	}
 	return (m.Name != "" && cur.Name != m.Name) ||
-		(len(m.PeerURLs) > 0 && !equalStrings(cur.PeerURLs, m.PeerURLs)) ||
-		(len(m.ClientURLs) > 0 && !equalStrings(cur.ClientURLs, m.ClientURLs))
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+		(len(m.PeerURLs) > 0 && !slices.Equal(cur.PeerURLs, m.PeerURLs)) ||
+		(len(m.ClientURLs) > 0 && !slices.Equal(cur.ClientURLs, m.ClientURLs))
 }
 
 // autoCompact proposes a compaction keeping the newest

@@ -77,22 +77,7 @@ func (l *leaseServer) LeaseLeases(ctx context.Context, req *pb.LeaseLeasesReques
 func (l *leaseServer) LeaseKeepAlive(stream pb.Lease_LeaseKeepAliveServer) error {
 	ctx, cancel := l.s.streamContext(stream.Context())
 	defer cancel()
-	reqs := make(chan *pb.LeaseKeepAliveRequest)
-	recvErr := make(chan error, 1)
-	go func() {
-		for {
-			req, err := stream.Recv()
-			if err != nil {
-				recvErr <- err
-				return
-			}
-			select {
-			case reqs <- req:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	reqs, recvErr := receive(ctx, stream.Recv)
 	for {
 		select {
 		case <-ctx.Done():

@@ -201,6 +201,30 @@ func (s *Server) headerAt(rev int64) *pb.ResponseHeader {
 	return h
 }
 
+// receive reads a stream's requests on a goroutine of its own and hands
+// them over on reqs until ctx ends; the first receive error arrives on
+// recvErr. The caller's goroutine handles requests and is the one that
+// sends, so a slow handler never blocks the read of a cancel.
+func receive[Req any](ctx context.Context, recv func() (Req, error)) (reqs <-chan Req, recvErr <-chan error) {
+	rc := make(chan Req)
+	ec := make(chan error, 1)
+	go func() {
+		for {
+			req, err := recv()
+			if err != nil {
+				ec <- err
+				return
+			}
+			select {
+			case rc <- req:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return rc, ec
+}
+
 // streamContext is parent, cancelled also when the server begins to stop,
 // for the long-lived streams.
 func (s *Server) streamContext(parent context.Context) (context.Context, context.CancelFunc) {

@@ -41,22 +41,7 @@ func (w *watchServer) Watch(stream pb.Watch_WatchServer) error {
 	st := &watchStream{s: w.s, stream: stream, watchers: map[int64]*streamWatcher{}}
 	defer st.close()
 
-	reqs := make(chan *pb.WatchRequest)
-	recvErr := make(chan error, 1)
-	go func() {
-		for {
-			req, err := stream.Recv()
-			if err != nil {
-				recvErr <- err
-				return
-			}
-			select {
-			case reqs <- req:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	reqs, recvErr := receive(ctx, stream.Recv)
 	for {
 		select {
 		case <-ctx.Done():

@@ -286,7 +286,7 @@ func (g *group) singletonRead(ctx context.Context) (index uint64, ok bool, err e
 			return 0, false, nil
 		}
 		commit := st.HardState.GetCommit()
-		t, terr := g.ms.Term(commit)
+		t, terr := g.st.Term(commit)
 		g.mu.Unlock()
 		if terr == nil && t == st.HardState.GetTerm() {
 			return commit, true, nil
@@ -302,4 +302,60 @@ func (g *group) singletonRead(ctx context.Context) (index uint64, ok bool, err e
 			return 0, false, ctx.Err()
 		}
 	}
+}
+
+// ReadEntries returns the committed entries [lo, hi) of a group with
+// GroupConfig.RetainLog, at most maxBytes of them (but at least one; 0 is
+// no limit), from the log files or the cache of recent entries. hi is
+// clamped to the applied index + 1: readers see only what the state
+// machine has applied. Entries below the log's start (dropped by
+// DropLogBefore, or older than a snapshot this replica installed) answer
+// ErrLogDropped. Safe for concurrent use.
+func (h *Host) ReadEntries(groupID, lo, hi, maxBytes uint64) ([]Committed, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	if g.disk == nil {
+		return nil, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
+	}
+	hi = min(hi, g.appliedIndex()+1)
+	return g.disk.read(lo, hi, maxBytes)
+}
+
+// DropLogBefore lets a group with GroupConfig.RetainLog drop its entries
+// below index (retention). The log goes in whole segments, never past the
+// latest snapshot (a restart replays what follows it), so entries below
+// index may stay readable for a while. Replicas decide it each on their
+// own, from the same applied command.
+func (h *Host) DropLogBefore(groupID, index uint64) error {
+	g, err := h.group(groupID)
+	if err != nil {
+		return err
+	}
+	if g.disk == nil {
+		return fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
+	}
+	for {
+		cur := g.dropTo.Load()
+		if index <= cur || g.dropTo.CompareAndSwap(cur, index) {
+			break
+		}
+	}
+	h.wakeLoop()
+	return nil
+}
+
+// LogFirstIndex is the first index still in a retained group's log.
+func (h *Host) LogFirstIndex(groupID uint64) (uint64, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return 0, err
+	}
+	if g.disk == nil {
+		return 0, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
+	}
+	g.disk.mu.RLock()
+	defer g.disk.mu.RUnlock()
+	return g.disk.lg.FirstIndex() + g.disk.base, nil
 }

@@ -250,7 +250,7 @@ func (g *group) writeSnapshot(index uint64, cs *pb.ConfState, hdr snapHeader, rc
 	if err != nil {
 		g.h.log.Warn("raft: snapshot clean-up", "group", g.id, "err", err)
 	}
-	if _, err := g.ms.CreateSnapshot(index, cs, snapDescriptor(g.id, index)); err != nil {
+	if _, err := g.st.CreateSnapshot(index, cs, snapDescriptor(g.id, index)); err != nil {
 		if errors.Is(err, raft.ErrSnapOutOfDate) {
 			return nil
 		}

@@ -128,6 +128,11 @@ type GroupConfig struct {
 	// group (0 keeps it): a state machine whose snapshot is the whole state
 	// snapshots less often than one that is cheap to write.
 	SnapshotEntries uint64
+	// RetainLog makes the group's log its data (a queue partition's
+	// record batches): snapshots do not drop it, DropLogBefore does, and
+	// ReadEntries serves committed entries from it. Raft reads old
+	// entries from disk, so lagging followers catch up from the log.
+	RetainLog bool
 }
 
 // StateMachine is what a group replicates. Its methods are called from the
@@ -205,6 +210,8 @@ var (
 	ErrGroupFailed     = errors.New("raft: group storage failed")
 	ErrProposalDropped = errors.New("raft: proposal dropped")
 	ErrReplicaReused   = errors.New("raft: replica ID already used in this group")
+	ErrLogDropped      = errors.New("raft: entry dropped from the retained log")
+	ErrNotRetained     = errors.New("raft: group does not retain its log")
 )
 
 // NotLeaderError is returned by Propose and the other leader-only calls on

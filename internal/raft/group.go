@@ -25,7 +25,9 @@ type group struct {
 	replica uint64
 	dir     string
 	sm      StateMachine
-	ms      *raft.MemoryStorage
+	st      logStorage   // raft.MemoryStorage, or disk when retain
+	disk    *diskStorage // set when the group retains its log
+	retain  bool
 	// snapEvery is how many applied entries separate two snapshots.
 	snapEvery uint64
 
@@ -44,6 +46,8 @@ type group struct {
 	lastHS hardState
 
 	compactTo atomic.Uint64 // set by the apply goroutine, done by the ready loop
+	dropTo    atomic.Uint64 // DropLogBefore's wish, done by the ready loop
+	droppedTo uint64        // the last anchor dropRetained acted on; ready loop
 	snapMu    sync.Mutex    // serialises snapshot file writes
 	snapWG    sync.WaitGroup
 	snapBusy  atomic.Bool // a snapshot file is being written in the background
@@ -156,9 +160,22 @@ func (g *group) open() (*snapHeader, bool, error) {
 		fresh = false
 	}
 
-	if hdr != nil {
+	if g.retain {
+		if hdr == nil && base > 0 {
+			return nil, false, fmt.Errorf("raft: group %d: log starts after %d but there is no snapshot", g.id, base)
+		}
+		var snap *pb.Snapshot
+		if hdr != nil {
+			snap = &pb.Snapshot{Metadata: hdr.meta, Data: snapDescriptor(g.id, snapIdx)}
+		}
+		g.disk = newDiskStorage(g.lg, g.base, snap)
+		g.st = g.disk
+		if f, l := g.lg.FirstIndex()+g.base, g.lg.LastIndex()+g.base; l >= f && f > snapIdx+1 {
+			return nil, false, fmt.Errorf("raft: group %d: log starts at %d, after snapshot %d", g.id, f, snapIdx)
+		}
+	} else if hdr != nil {
 		snap := &pb.Snapshot{Metadata: hdr.meta, Data: snapDescriptor(g.id, snapIdx)}
-		if err := g.ms.ApplySnapshot(snap); err != nil {
+		if err := g.st.ApplySnapshot(snap); err != nil {
 			return nil, false, err
 		}
 	} else if base > 0 {
@@ -169,7 +186,7 @@ func (g *group) open() (*snapHeader, bool, error) {
 	if first > snapIdx+1 && last >= first {
 		return nil, false, fmt.Errorf("raft: group %d: log starts at %d, after snapshot %d", g.id, first, snapIdx)
 	}
-	if last >= first {
+	if last >= first && !g.retain {
 		ents, err := g.lg.Entries(first-g.base, last-g.base+1, 0)
 		if err != nil {
 			return nil, false, fmt.Errorf("raft: group %d: load log: %w", g.id, err)
@@ -178,18 +195,18 @@ func (g *group) open() (*snapHeader, bool, error) {
 		for i, e := range ents {
 			pents[i] = &pb.Entry{Index: new(e.Index + g.base), Term: new(e.Term), Type: pb.EntryType(e.Type).Enum(), Data: e.Data}
 		}
-		if err := g.ms.Append(pents); err != nil {
+		if err := g.st.Append(pents); err != nil {
 			return nil, false, err
 		}
 	}
 	// Log and hard state are synced concurrently, so the commit index may
 	// have reached the disk ahead of the entries it covers; commit is only
 	// knowledge, and lowering it is safe (raft learns it again).
-	lastIdx, _ := g.ms.LastIndex()
+	lastIdx, _ := g.st.LastIndex()
 	hs.commit = min(max(hs.commit, snapIdx), lastIdx)
 	g.lastHS = hs
 	if !fresh {
-		if err := g.ms.SetHardState(hs.pb()); err != nil {
+		if err := g.st.SetHardState(hs.pb()); err != nil {
 			return nil, false, err
 		}
 	}
@@ -245,6 +262,9 @@ func (g *group) resetLog(base, old uint64) error {
 		lg.Close()
 		return err
 	}
+	if g.disk != nil {
+		g.disk.setLog(lg, base) // before the old log closes under its readers
+	}
 	if g.lg != nil {
 		g.lg.Close()
 	}
@@ -263,7 +283,7 @@ func (g *group) persist(rd *raft.Ready) (syncLog, syncHS bool, err error) {
 		if err := g.resetLog(idx, g.base); err != nil {
 			return false, false, err
 		}
-		if err := g.ms.ApplySnapshot(rd.Snapshot); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
+		if err := g.st.ApplySnapshot(rd.Snapshot); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
 			return false, false, err
 		}
 	}
@@ -275,7 +295,7 @@ func (g *group) persist(rd *raft.Ready) (syncLog, syncHS bool, err error) {
 		if err := g.lg.Append(ents...); err != nil {
 			return false, false, err
 		}
-		if err := g.ms.Append(rd.Entries); err != nil {
+		if err := g.st.Append(rd.Entries); err != nil {
 			return false, false, err
 		}
 		syncLog = true
@@ -290,7 +310,7 @@ func (g *group) persist(rd *raft.Ready) (syncLog, syncHS bool, err error) {
 			syncHS = rd.MustSync || hs.term != g.lastHS.term || hs.vote != g.lastHS.vote
 			g.lastHS = hs
 		}
-		if err := g.ms.SetHardState(rd.HardState); err != nil {
+		if err := g.st.SetHardState(rd.HardState); err != nil {
 			return false, false, err
 		}
 	}
@@ -300,17 +320,40 @@ func (g *group) persist(rd *raft.Ready) (syncLog, syncHS bool, err error) {
 // compact drops what the apply goroutine's last snapshot made redundant.
 // Ready loop only.
 func (g *group) compact() {
+	if g.disk != nil {
+		g.dropRetained()
+		return
+	}
 	c := g.compactTo.Swap(0)
 	if c == 0 {
 		return
 	}
-	if err := g.ms.Compact(c); err != nil && !errors.Is(err, raft.ErrCompacted) {
+	if err := g.st.Compact(c); err != nil && !errors.Is(err, raft.ErrCompacted) {
 		g.h.log.Warn("raft: compact entry cache", "group", g.id, "index", c, "err", err)
 	}
 	if c > g.base {
 		if err := g.lg.DropPrefix(c - g.base); err != nil {
 			g.h.log.Warn("raft: drop log prefix", "group", g.id, "index", c, "err", err)
 		}
+	}
+}
+
+// dropRetained drops what DropLogBefore allowed from a retained log:
+// whole segments below the wished index, keeping the entry just below it
+// (raft's anchor) and everything after the latest snapshot (a restart
+// replays it). Ready loop only.
+func (g *group) dropRetained() {
+	want := g.dropTo.Load()
+	if want == 0 {
+		return
+	}
+	keep := min(want-1, g.disk.snapIndex()) // the anchor: the first entry kept
+	if keep <= g.base+1 || keep <= g.droppedTo {
+		return
+	}
+	g.droppedTo = keep
+	if err := g.lg.DropPrefix(keep - 1 - g.base); err != nil {
+		g.h.log.Warn("raft: drop retained log prefix", "group", g.id, "before", keep, "err", err)
 	}
 }
 

@@ -126,11 +126,12 @@ type testNode struct {
 }
 
 type cluster struct {
-	t     *testing.T
-	net   *memnet.Network
-	ids   []uint64
-	nodes map[uint64]*testNode
-	tweak func(*Config)
+	t      *testing.T
+	net    *memnet.Network
+	ids    []uint64
+	nodes  map[uint64]*testNode
+	tweak  func(*Config)
+	retain bool // groups are created with RetainLog
 }
 
 func newCluster(t *testing.T, n int, tweak func(*Config)) *cluster {
@@ -216,7 +217,7 @@ func (c *cluster) createGroup(id, group uint64, peers []uint64) {
 	nd := c.nodes[id]
 	sm := newTestSM()
 	nd.sms[group] = sm
-	if err := nd.host.CreateGroup(GroupConfig{ID: group, Peers: peers, StateMachine: sm}); err != nil {
+	if err := nd.host.CreateGroup(GroupConfig{ID: group, Peers: peers, StateMachine: sm, RetainLog: c.retain}); err != nil {
 		c.t.Fatal(err)
 	}
 }

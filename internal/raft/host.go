@@ -149,10 +149,13 @@ func (h *Host) CreateGroup(cfg GroupConfig) error {
 		h: h, id: cfg.ID, replica: cfg.ReplicaID, sm: cfg.StateMachine,
 		snapEvery: cmp.Or(cfg.SnapshotEntries, h.cfg.SnapshotEntries),
 		dir:       filepath.Join(h.cfg.Dir, fmt.Sprintf("group-%020d", cfg.ID)),
-		ms:        raft.NewMemoryStorage(),
+		retain:    cfg.RetainLog,
 		nodes:     make(map[uint64]uint64),
 		removed:   make(map[uint64]bool),
 		reads:     make(map[uint64]chan uint64),
+	}
+	if !g.retain {
+		g.st = raft.NewMemoryStorage()
 	}
 	g.ap = applier{
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
@@ -180,7 +183,7 @@ func (h *Host) CreateGroup(cfg GroupConfig) error {
 		ID:                        g.replica,
 		ElectionTick:              h.cfg.ElectionTicks,
 		HeartbeatTick:             h.cfg.HeartbeatTicks,
-		Storage:                   g.ms,
+		Storage:                   g.st,
 		Applied:                   hdr.index(),
 		MaxSizePerMsg:             maxSizePerMsg,
 		MaxInflightMsgs:           maxInflightMsgs,

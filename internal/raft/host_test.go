@@ -114,7 +114,7 @@ func TestLaggingFollowerCaughtUpBySnapshot(t *testing.T) {
 	}
 	ld = c.leader(1)
 	g, _ := ld.host.group(1)
-	if first, _ := g.ms.FirstIndex(); first < 50 {
+	if first, _ := g.st.FirstIndex(); first < 50 {
 		t.Fatalf("leader did not compact: first index %d", first)
 	}
 	c.start(lag)

@@ -117,7 +117,7 @@ start_node() {
 	triad)
 		# shellcheck disable=SC2086 # TRIAD_FLAGS is split on purpose
 		"$TRIAD_BIN" server --data-dir "$dir" --name "n$i" --cache-addr 127.0.0.1:0 --http-addr "" \
-			--etcd-addr "127.0.0.1:$cp" --peer-addr "127.0.0.1:$pp" --initial-cluster "$ic" \
+			--etcd-addr "127.0.0.1:$cp" --peer-addr "127.0.0.1:$pp" --kafka-addr 127.0.0.1:0 --initial-cluster "$ic" \
 			--log-level warn ${TRIAD_FLAGS:-} >"$CL_DIR/n$i.log" 2>&1 &
 		;;
 	esac

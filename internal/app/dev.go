@@ -26,6 +26,8 @@ func devConfig(dir string, i, nodes int, level string) config.Config {
 	cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
 	cfg.Coord.Addr = fmt.Sprintf("127.0.0.1:%d", devEtcdPort(i))
 	cfg.Coord.PeerAddr = fmt.Sprintf("127.0.0.1:%d", 7380+i)
+	cfg.Queue.Addr = fmt.Sprintf("127.0.0.1:%d", 9092+i)
+	cfg.Queue.BrokerID = i
 	var members []string
 	for j := range nodes {
 		members = append(members, fmt.Sprintf("n%d=127.0.0.1:%d", j+1, 7380+j))

@@ -77,7 +77,7 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 		cfg.DataDir = filepath.Join(dir, fmt.Sprintf("n%d", i+1))
 		cfg.Cache.Addr, cfg.HTTP.Addr = "127.0.0.1:0", ""
 		cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
-		cfg.Coord.Addr = "127.0.0.1:0"
+		cfg.Coord.Addr, cfg.Queue.Addr = "127.0.0.1:0", "127.0.0.1:0"
 		cfg.Coord.PeerAddr = fmt.Sprintf("n%d.memnet:7380", i+1)
 		cfg.Coord.InitialCluster = strings.Join(members, ",")
 		cfg.Coord.HeartbeatInterval, cfg.Coord.ElectionTimeout = opts.HeartbeatMs, opts.ElectionMs
@@ -108,7 +108,7 @@ func (c *Cluster) AddNode() *Node {
 	base := c.nodes[0].cfg
 	cfg := base
 	cfg.DataDir = filepath.Join(filepath.Dir(base.DataDir), fmt.Sprintf("n%d", i+1))
-	cfg.Cache.Addr, cfg.Coord.Addr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Cache.Addr, cfg.Coord.Addr, cfg.Queue.Addr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
 	cfg.Coord.PeerAddr = fmt.Sprintf("n%d.memnet:7380", i+1)
 	cfg.Coord.InitialCluster = base.Coord.InitialCluster + fmt.Sprintf(",n%d=%s", i+1, cfg.Coord.PeerAddr)
@@ -155,7 +155,7 @@ func (nd *Node) Start() {
 	nd.srv, nd.cancel, nd.done = srv, cancel, done
 	// A restart keeps the ports the node first got, so clients that know
 	// its address find it again.
-	nd.cfg.Coord.Addr, nd.cfg.Cache.Addr = srv.EtcdAddr(), srv.CacheAddr()
+	nd.cfg.Coord.Addr, nd.cfg.Cache.Addr, nd.cfg.Queue.Addr = srv.EtcdAddr(), srv.CacheAddr(), srv.KafkaAddr()
 }
 
 // Stop shuts the node down (in-flight requests finish or fail) and waits.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -33,6 +34,7 @@ type Config struct {
 	Procs int   `yaml:"procs"`
 	Cache Cache `yaml:"cache"`
 	Coord Coord `yaml:"coord"`
+	Queue Queue `yaml:"queue"`
 	HTTP  HTTP  `yaml:"http"`
 	Log   Log   `yaml:"log"`
 }
@@ -61,6 +63,23 @@ type Cache struct {
 	// SnapshotLogBytes: a snapshot is taken once the log has grown this
 	// much since the last one (default 64mb), so restart replays little.
 	SnapshotLogBytes string `yaml:"snapshot-log-bytes"`
+}
+
+// Queue configures the Kafka-compatible queue service.
+type Queue struct {
+	// Addr is the Kafka listen address (default 127.0.0.1:9092).
+	Addr string `yaml:"kafka-addr"`
+	// AdvertisedAddr is the host:port Metadata gives clients for this
+	// node (Kafka's advertised.listeners; default Addr).
+	AdvertisedAddr string `yaml:"kafka-advertised-addr"`
+	// BrokerID is this node's Kafka broker id (node.id; default 0).
+	BrokerID int `yaml:"broker-id"`
+	// AutoCreateTopics creates a topic when a client asks for an unknown
+	// one in Metadata (auto.create.topics.enable; default true).
+	AutoCreateTopics bool `yaml:"auto-create-topics"`
+	// NumPartitions is the partition count of created topics that do not
+	// say (num.partitions; default 3).
+	NumPartitions int `yaml:"num-partitions"`
 }
 
 // Coord configures the etcd-compatible coordination service and the
@@ -185,8 +204,9 @@ func Default() Config {
 		Coord: Coord{Name: "default", Addr: "127.0.0.1:2379", PeerAddr: "127.0.0.1:7380",
 			InitialClusterState: "new", InitialClusterToken: "triad-cluster", HeartbeatInterval: 100, ElectionTimeout: 1000,
 			AutoCompactionRetention: 1_000_000},
-		HTTP: HTTP{Addr: "127.0.0.1:8080"},
-		Log:  Log{Format: "text", Level: "info"},
+		Queue: Queue{Addr: "127.0.0.1:9092", AutoCreateTopics: true, NumPartitions: 3},
+		HTTP:  HTTP{Addr: "127.0.0.1:8080"},
+		Log:   Log{Format: "text", Level: "info"},
 	}
 }
 
@@ -225,6 +245,11 @@ var flags = []flag{
 	{name: "heartbeat-interval", usage: "raft heartbeat interval in milliseconds", intv: func(c *Config) *int { return &c.Coord.HeartbeatInterval }},
 	{name: "election-timeout", usage: "raft election timeout in milliseconds", intv: func(c *Config) *int { return &c.Coord.ElectionTimeout }},
 	{name: "auto-compaction-retention", usage: "revisions of history to keep; older ones are compacted every 5 minutes (0 = keep all)", intv: func(c *Config) *int { return &c.Coord.AutoCompactionRetention }},
+	{name: "kafka-addr", usage: "Kafka listen address", str: func(c *Config) *string { return &c.Queue.Addr }},
+	{name: "kafka-advertised-addr", usage: "host:port Kafka clients are told to use for this node (default --kafka-addr)", str: func(c *Config) *string { return &c.Queue.AdvertisedAddr }},
+	{name: "broker-id", usage: "this node's Kafka broker id", intv: func(c *Config) *int { return &c.Queue.BrokerID }},
+	{name: "auto-create-topics", usage: "create unknown topics that clients ask for", boolv: func(c *Config) *bool { return &c.Queue.AutoCreateTopics }},
+	{name: "num-partitions", usage: "partitions of topics created without a count", intv: func(c *Config) *int { return &c.Queue.NumPartitions }},
 	{name: "peer-tls-cert", usage: "certificate for mutual TLS between nodes", str: func(c *Config) *string { return &c.Coord.PeerTLSCert }},
 	{name: "peer-tls-key", usage: "key for mutual TLS between nodes", str: func(c *Config) *string { return &c.Coord.PeerTLSKey }},
 	{name: "peer-tls-ca", usage: "CA that signs the nodes' peer certificates", str: func(c *Config) *string { return &c.Coord.PeerTLSCA }},
@@ -344,6 +369,20 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
 	}
 	errs = append(errs, c.Coord.validate()...)
+	if _, _, err := net.SplitHostPort(c.Queue.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("kafka-addr %q: %w", c.Queue.Addr, err))
+	}
+	if a := c.Queue.AdvertisedAddr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			errs = append(errs, fmt.Errorf("kafka-advertised-addr %q: %w", a, err))
+		}
+	}
+	if c.Queue.BrokerID < 0 || c.Queue.BrokerID > math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("broker-id %d: must be between 0 and %d", c.Queue.BrokerID, math.MaxInt32))
+	}
+	if c.Queue.NumPartitions < 1 {
+		errs = append(errs, fmt.Errorf("num-partitions %d: must be at least 1", c.Queue.NumPartitions))
+	}
 	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
 		errs = append(errs, fmt.Errorf("log-format %q: must be text or json", c.Log.Format))
 	}

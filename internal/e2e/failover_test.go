@@ -51,7 +51,7 @@ func (m *member) start(t *testing.T, bin, cluster string) {
 	t.Helper()
 	m.cmd = exec.Command(bin, "--name", m.name, "--data-dir", m.dir,
 		"--cache-addr", "127.0.0.1:0", "--http-addr", "",
-		"--etcd-addr", m.etcd, "--peer-addr", m.peer, "--initial-cluster", cluster)
+		"--etcd-addr", m.etcd, "--peer-addr", m.peer, "--kafka-addr", "127.0.0.1:0", "--initial-cluster", cluster)
 	stderr, err := m.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ var readyLine = regexp.MustCompile(`triad is ready.* cache=(\S+)`)
 // start runs the binary on ephemeral ports and waits for "triad is ready".
 func start(t *testing.T, bin, dir, fsync string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "--cache-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--etcd-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0",
+	cmd := exec.Command(bin, "--cache-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--etcd-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0", "--kafka-addr", "127.0.0.1:0",
 		"--data-dir", dir, "--appendfsync", fsync, "--snapshot-log-bytes", "4mb")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

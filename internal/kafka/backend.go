@@ -2,54 +2,79 @@ package kafka
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"triad/internal/queue"
 )
 
-// Backend is what the front-end needs from the queue service and the cluster
-// to answer Metadata: who the brokers are and where each partition leads. The
-// front-end only decodes, asks, and maps errors to codes (ARCHITECTURE.md,
-// decision 5); everything below the wire lives behind this interface.
+// Backend is what the front-end needs from the queue service: the cluster's
+// shape, the partitions' logs and the topics' administration. The front-end
+// only decodes, asks, and maps errors to codes (ARCHITECTURE.md, decision 5);
+// everything below the wire lives behind this interface, in the queue
+// service's vocabulary (internal/queue/api.go). Group coordination will add
+// its own methods when its handlers land.
 //
-// It is deliberately small. Produce, Fetch, ListOffsets, the admin APIs and the
-// group coordinator will add their own methods when their handlers land; until
-// then a nil Backend (see NewServer) is a node that knows no topics.
+// Errors are queue's sentinels (errors.Is), mapped to Kafka codes by one
+// table (errmap.go). Per-item errors travel in results; an error returned
+// for a whole call is answered as every item's error code where the
+// response has one, and closes the connection only where it has none
+// (Metadata).
 //
-// The value types below are the front-end's view. When internal/queue and
-// internal/cluster exist they should own the topology types (nodes,
-// partitions, leaders) and this interface should speak theirs, since a service
-// cannot import its front-end; internal/server wires the implementation in.
-//
-// Implementations must be safe for concurrent use: every connection calls them.
+// Implementations must be safe for concurrent use: every connection calls
+// them, and a connection's Fetch long-polls while its later requests run.
 type Backend interface {
 	// Cluster describes the cluster as this node currently sees it.
-	Cluster(ctx context.Context) (Cluster, error)
+	Cluster(ctx context.Context) (queue.ClusterInfo, error)
 
 	// Topics describes the topics q asks for. For named topics it returns
 	// one TopicInfo per distinct name, in q's order, with Err set for a
-	// topic it cannot describe (ErrUnknownTopicOrPartition for one that does
-	// not exist and was not created); with q.All it returns every topic
-	// (internal ones included) in any order. An error fails the whole
-	// request and closes the connection, so prefer per-topic errors.
-	Topics(ctx context.Context, q TopicsQuery) ([]TopicInfo, error)
-}
+	// topic it cannot describe (queue.ErrUnknownTopicOrPartition for one
+	// that does not exist and was not created); with q.All it returns every
+	// topic (internal ones included) in any order.
+	Topics(ctx context.Context, q TopicsQuery) ([]queue.TopicInfo, error)
 
-// Cluster is the cluster-wide part of a Metadata response.
-type Cluster struct {
-	// ID is the cluster id clients see (Metadata v2+); "" is sent as null.
-	ID string
-	// ControllerID is the broker clients send admin requests to (Metadata
-	// v1+), or -1 if there is none.
-	ControllerID int32
-	// Brokers are the live brokers, this node included.
-	Brokers []Broker
-}
+	// Produce appends every partition's records now (in request order,
+	// before the handler returns) and returns a function that waits for
+	// the outcome per Acks (results in reqs' order). With Acks 0 the
+	// front-end still calls wait (to release resources) but sends nothing.
+	Produce(ctx context.Context, reqs []queue.ProduceRequest) (wait func(context.Context) []queue.ProduceResult)
 
-// Broker is one broker's advertised address.
-type Broker struct {
-	NodeID int32
-	Host   string
-	Port   int32
-	Rack   string // "" is sent as null
+	// Fetch long-polls: it returns when MinBytes are available, MaxWait
+	// passes or ctx ends. Results are in req.Partitions' order.
+	Fetch(ctx context.Context, req queue.FetchRequest) ([]queue.FetchResult, error)
+
+	// ListOffsets answers one partition: timestamp queue.LatestTimestamp
+	// (-1), queue.EarliestTimestamp (-2), or the first offset whose
+	// timestamp is at least timestamp (≥ 0; Offset -1 if there is none).
+	// Other negative timestamps (-3, max timestamp, from v7) are the
+	// backend's to serve or refuse with queue.ErrUnsupported. leaderEpoch
+	// is the client's current leader epoch, -1 if unknown.
+	ListOffsets(ctx context.Context, topic string, partition int32, timestamp int64, leaderEpoch int32) (queue.Offset, error)
+
+	// CreateTopics creates (or with validateOnly only checks) the topics,
+	// returning one error per spec, in specs' order. Names are distinct.
+	CreateTopics(ctx context.Context, specs []queue.TopicSpec, validateOnly bool) []error
+	// DeleteTopics deletes the topics, one error per name, in order.
+	DeleteTopics(ctx context.Context, names []string) []error
+	// CreatePartitions grows topic to count partitions.
+	CreatePartitions(ctx context.Context, topic string, count int32, validateOnly bool) error
+
+	// DescribeConfigs returns topic's configs named in names, all of them
+	// for nil names.
+	DescribeConfigs(ctx context.Context, topic string, names []string) ([]queue.ConfigEntry, error)
+	// AlterConfigs changes topic's configs: incremental applies ops;
+	// otherwise ops are all sets and every config not among them returns to
+	// its default (AlterConfigs' replace-all semantics).
+	AlterConfigs(ctx context.Context, topic string, ops []queue.ConfigOp, incremental, validateOnly bool) error
+
+	// InitProducerID allocates an idempotent producer's id. The front-end
+	// refuses transactional ids itself and passes nil today.
+	InitProducerID(ctx context.Context, transactionalID *string) (queue.ProducerID, error)
+
+	// OffsetForLeaderEpoch returns the end offset of leaderEpoch (the
+	// first offset of the next epoch, or the log end offset for the
+	// current one) and the largest epoch ≤ leaderEpoch that the log has.
+	OffsetForLeaderEpoch(ctx context.Context, topic string, partition int32, leaderEpoch int32) (endOffset int64, epoch int32, err error)
 }
 
 // TopicsQuery is what a Metadata request asks about topics.
@@ -64,55 +89,82 @@ type TopicsQuery struct {
 	AutoCreate bool
 }
 
-// TopicInfo describes one topic.
-type TopicInfo struct {
-	Name string
-	// Err, if set, is the topic-level error (the partitions are then
-	// ignored); errorCode maps it to a Kafka code.
-	Err      error
-	Internal bool
-	// Partitions, ordered by ID.
-	Partitions []PartitionInfo
-}
+// errNoQueue is what the standalone backend answers everything that needs a
+// queue service.
+var errNoQueue = fmt.Errorf("%w: this node runs no queue service", queue.ErrUnsupported)
 
-// PartitionInfo describes one partition's replicas. Replicas are broker
-// (node) IDs.
-type PartitionInfo struct {
-	ID int32
-	// Err is the partition-level error, e.g. ErrLeaderNotAvailable during
-	// an election; the rest is still reported.
-	Err error
-	// Leader is the leading broker, or -1.
-	Leader int32
-	// LeaderEpoch is the leader's epoch (the partition's raft term), or -1.
-	LeaderEpoch int32
-	Replicas    []int32
-	ISR         []int32
-	Offline     []int32
-}
-
-// Errors a Backend returns; errors.go's codes are the wire form and
-// errorCode (errmap.go) is the one table between the two.
-var (
-	ErrUnknownTopicOrPartition = errors.New("kafka: unknown topic or partition")
-	ErrLeaderNotAvailable      = errors.New("kafka: leader not available")
-	ErrNotLeaderOrFollower     = errors.New("kafka: not the leader or a follower")
-	ErrInvalidTopic            = errors.New("kafka: invalid topic")
-)
-
-// standalone is the Backend of a node without a queue service yet: itself as
-// the only broker and controller, and no topics.
+// standalone is the Backend of a node without a queue service: itself as the
+// only broker and controller, and no topics. Reads answer "unknown topic",
+// administration "not supported".
 type standalone struct{ s *Server }
 
-func (b standalone) Cluster(context.Context) (Cluster, error) {
+func (b standalone) Cluster(context.Context) (queue.ClusterInfo, error) {
 	self := b.s.self()
-	return Cluster{ID: b.s.cfg.ClusterID, ControllerID: self.NodeID, Brokers: []Broker{self}}, nil
+	return queue.ClusterInfo{ID: b.s.cfg.ClusterID, ControllerID: self.NodeID, Brokers: []queue.Broker{self}}, nil
 }
 
-func (standalone) Topics(_ context.Context, q TopicsQuery) ([]TopicInfo, error) {
-	out := make([]TopicInfo, len(q.Names))
+func (standalone) Topics(_ context.Context, q TopicsQuery) ([]queue.TopicInfo, error) {
+	out := make([]queue.TopicInfo, len(q.Names))
 	for i, n := range q.Names {
-		out[i] = TopicInfo{Name: n, Err: ErrUnknownTopicOrPartition}
+		out[i] = queue.TopicInfo{Name: n, Err: queue.ErrUnknownTopicOrPartition}
 	}
 	return out, nil
+}
+
+func (standalone) Produce(_ context.Context, reqs []queue.ProduceRequest) func(context.Context) []queue.ProduceResult {
+	return func(context.Context) []queue.ProduceResult {
+		out := make([]queue.ProduceResult, len(reqs))
+		for i := range out {
+			out[i] = queue.ProduceResult{Err: queue.ErrUnknownTopicOrPartition, BaseOffset: -1, LogAppendTime: -1, LogStartOffset: -1}
+		}
+		return out
+	}
+}
+
+func (standalone) Fetch(_ context.Context, req queue.FetchRequest) ([]queue.FetchResult, error) {
+	out := make([]queue.FetchResult, len(req.Partitions))
+	for i, p := range req.Partitions {
+		out[i] = queue.FetchResult{Topic: p.Topic, Partition: p.Partition, Err: queue.ErrUnknownTopicOrPartition}
+	}
+	return out, nil
+}
+
+func (standalone) ListOffsets(context.Context, string, int32, int64, int32) (queue.Offset, error) {
+	return queue.Offset{}, queue.ErrUnknownTopicOrPartition
+}
+
+func (standalone) CreateTopics(_ context.Context, specs []queue.TopicSpec, _ bool) []error {
+	out := make([]error, len(specs))
+	for i := range out {
+		out[i] = errNoQueue
+	}
+	return out
+}
+
+func (standalone) DeleteTopics(_ context.Context, names []string) []error {
+	out := make([]error, len(names))
+	for i := range out {
+		out[i] = queue.ErrUnknownTopicOrPartition
+	}
+	return out
+}
+
+func (standalone) CreatePartitions(context.Context, string, int32, bool) error {
+	return queue.ErrUnknownTopicOrPartition
+}
+
+func (standalone) DescribeConfigs(context.Context, string, []string) ([]queue.ConfigEntry, error) {
+	return nil, queue.ErrUnknownTopicOrPartition
+}
+
+func (standalone) AlterConfigs(context.Context, string, []queue.ConfigOp, bool, bool) error {
+	return queue.ErrUnknownTopicOrPartition
+}
+
+func (standalone) InitProducerID(context.Context, *string) (queue.ProducerID, error) {
+	return queue.ProducerID{}, errNoQueue
+}
+
+func (standalone) OffsetForLeaderEpoch(context.Context, string, int32, int32) (int64, int32, error) {
+	return -1, -1, queue.ErrUnknownTopicOrPartition
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"triad/internal/queue"
 )
 
 func dial(t *testing.T, addr string) net.Conn {
@@ -140,7 +142,7 @@ func TestApiVersionsUnknownVersion(t *testing.T) {
 	}
 	// The connection stays usable; the client retries lower.
 	resp := roundTrip(t, c, 43, apiVersionsReq(3)).(*kmsg.ApiVersionsResponse)
-	if resp.ErrorCode != 0 || len(resp.ApiKeys) != 2 {
+	if resp.ErrorCode != 0 || len(resp.ApiKeys) != len(defaultAPIs) {
 		t.Fatalf("%+v", resp)
 	}
 }
@@ -164,7 +166,7 @@ func TestApiVersionsEveryVersion(t *testing.T) {
 		if err := resp.ReadFrom(body); err != nil {
 			t.Fatalf("v%d: %v", v, err)
 		}
-		if len(resp.ApiKeys) != 2 || resp.ApiKeys[0].ApiKey != 3 || resp.ApiKeys[1].ApiKey != 18 {
+		if len(resp.ApiKeys) != len(defaultAPIs) || resp.ApiKeys[0].ApiKey != 0 || resp.ApiKeys[len(resp.ApiKeys)-1].ApiKey != 60 {
 			t.Fatalf("v%d: %+v", v, resp.ApiKeys)
 		}
 	}
@@ -351,16 +353,20 @@ func TestHandlerPanicClosesConnection(t *testing.T) {
 }
 
 func TestHandlerErrorClosesConnection(t *testing.T) {
-	_, addr := startServer(t, Config{}, errBackend{}, nil)
+	_, addr := startServer(t, Config{}, errBackend{newFakeBackend()}, nil)
 	c := dial(t, addr)
 	writeReq(t, c, 1, metadataReq(4))
 	expectClosed(t, c)
 }
 
-type errBackend struct{}
+// errBackend fails Metadata's calls, whose failure has no error code.
+type errBackend struct{ *fakeBackend }
 
-func (errBackend) Cluster(context.Context) (Cluster, error) { return Cluster{}, errors.New("down") }
-func (errBackend) Topics(context.Context, TopicsQuery) ([]TopicInfo, error) {
+func (errBackend) Cluster(context.Context) (queue.ClusterInfo, error) {
+	return queue.ClusterInfo{}, errors.New("down")
+}
+
+func (errBackend) Topics(context.Context, TopicsQuery) ([]queue.TopicInfo, error) {
 	return nil, errors.New("down")
 }
 

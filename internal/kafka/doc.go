@@ -1,8 +1,12 @@
 // Package kafka is Triad's Kafka front-end: it speaks Kafka's wire protocol
 // to unchanged Kafka clients (franz-go, sarama, kafka-go, librdkafka/kcat),
 // decodes requests and encodes responses with kmsg, and asks a Backend (the
-// queue service, later) for everything else. One file per API key, named
-// for it, says in its header which versions it serves and why.
+// queue service, internal/queue, in its vocabulary) for everything else.
+// One file per API key, named for it, says in its header which versions it
+// serves and why; handler.go's defaultAPIs is the table. Versions stop
+// below the first that needs topic IDs (KIP-516), which Triad lacks, and
+// start where Kafka 4.0 starts (KIP-896) or lower, so that librdkafka 2.0,
+// sarama, kafka-go and franz-go all find a version they speak.
 //
 // # Framing
 //
@@ -43,7 +47,13 @@
 // goroutine: the part that must happen in request order, such as appending a
 // produce batch, happens before the handler returns), or does not answer at
 // all (acks=0 produce): the writer simply skips it, since Kafka sends
-// nothing and the client expects nothing.
+// nothing and the client expects nothing. Which handlers answer later:
+// Produce with acks 1 or -1 (replication) and Fetch (the long poll); every
+// other handler, administration included, runs to completion in request
+// order, so a request pipelined after CreateTopics sees the topic. Kafka
+// goes further and reads nothing more from a connection until it has
+// answered (muting it); Triad keeps reading while a fetch waits, which
+// clients cannot tell apart since answers stay in order.
 //
 // # Limits
 //

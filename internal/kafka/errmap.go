@@ -3,19 +3,58 @@ package kafka
 import (
 	"context"
 	"errors"
+
+	"triad/internal/queue"
+	"triad/internal/queue/batch"
 )
 
 // errorCodes is the front-end's one table from domain errors to Kafka error
-// codes (ARCHITECTURE.md, decision 5). Services' sentinels join it as they
-// appear; errors.Is matches wrapped errors.
+// codes (ARCHITECTURE.md, decision 5): the queue service's sentinels, and
+// the record-batch checker's, which the service may pass on unwrapped.
+// errors.Is matches wrapped errors; the first match wins, so an error that
+// wraps two sentinels takes the earlier row's code.
 var errorCodes = []struct {
 	err  error
 	code int16
 }{
-	{ErrUnknownTopicOrPartition, CodeUnknownTopicOrPartition},
-	{ErrLeaderNotAvailable, CodeLeaderNotAvailable},
-	{ErrNotLeaderOrFollower, CodeNotLeaderOrFollower},
-	{ErrInvalidTopic, CodeInvalidTopicException},
+	{queue.ErrUnknownTopicOrPartition, CodeUnknownTopicOrPartition},
+	{queue.ErrLeaderNotAvailable, CodeLeaderNotAvailable},
+	{queue.ErrNotLeader, CodeNotLeaderOrFollower},
+	{queue.ErrInvalidTopic, CodeInvalidTopicException},
+	{queue.ErrTopicExists, CodeTopicAlreadyExists},
+	{queue.ErrInvalidPartitions, CodeInvalidPartitions},
+	{queue.ErrInvalidReplication, CodeInvalidReplicationFactor},
+	{queue.ErrInvalidConfig, CodeInvalidConfig},
+	{queue.ErrInvalidRequest, CodeInvalidRequest},
+	{queue.ErrCorruptMessage, CodeCorruptMessage},
+	{queue.ErrMessageTooLarge, CodeMessageTooLarge},
+	{queue.ErrRecordListTooLarge, CodeRecordListTooLarge},
+	{queue.ErrUnsupportedCompression, CodeUnsupportedCompressionType},
+	{queue.ErrInvalidRecord, CodeInvalidRecord},
+	{queue.ErrInvalidRequiredAcks, CodeInvalidRequiredAcks},
+	{queue.ErrNotEnoughReplicas, CodeNotEnoughReplicas},
+	{queue.ErrOffsetOutOfRange, CodeOffsetOutOfRange},
+	{queue.ErrOutOfOrderSequence, CodeOutOfOrderSequenceNumber},
+	{queue.ErrInvalidProducerEpoch, CodeInvalidProducerEpoch},
+	{queue.ErrUnknownProducerID, CodeUnknownProducerID},
+	{queue.ErrFencedLeaderEpoch, CodeFencedLeaderEpoch},
+	{queue.ErrUnknownLeaderEpoch, CodeUnknownLeaderEpoch},
+	{queue.ErrTimeout, CodeRequestTimedOut},
+	// Something Triad does not do (replica assignments, transactions
+	// through the service, a ListOffsets timestamp it cannot serve): the
+	// request was well formed but asks for what this broker does not
+	// offer. INVALID_REQUEST ("sent to an incompatible broker") is not
+	// retriable and, unlike UNSUPPORTED_VERSION, never makes a client
+	// renegotiate versions; the error message says what is missing.
+	{queue.ErrUnsupported, CodeInvalidRequest},
+	{queue.ErrStorage, CodeKafkaStorageError},
+
+	{batch.ErrCorrupt, CodeCorruptMessage},
+	{batch.ErrInvalidRecord, CodeInvalidRecord}, // ErrUnsupportedMagic wraps it
+	{batch.ErrMessageTooLarge, CodeMessageTooLarge},
+	{batch.ErrRecordListTooLarge, CodeRecordListTooLarge},
+	{batch.ErrUnsupportedCompression, CodeUnsupportedCompressionType},
+
 	{context.DeadlineExceeded, CodeRequestTimedOut},
 }
 
@@ -31,4 +70,14 @@ func errorCode(err error) int16 {
 		}
 	}
 	return CodeUnknownServerError
+}
+
+// errorMessage is the error_message a response carries beside a code: the
+// error's text, or null for none.
+func errorMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	return &s
 }

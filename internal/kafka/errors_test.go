@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"triad/internal/queue"
+	"triad/internal/queue/batch"
 )
 
 func TestCodes(t *testing.T) {
@@ -36,14 +39,37 @@ func TestCodes(t *testing.T) {
 
 func TestErrorCode(t *testing.T) {
 	for err, want := range map[error]int16{
-		nil:                        CodeNone,
-		ErrUnknownTopicOrPartition: CodeUnknownTopicOrPartition,
-		fmt.Errorf("topic x: %w", ErrNotLeaderOrFollower): CodeNotLeaderOrFollower,
-		context.DeadlineExceeded:                          CodeRequestTimedOut,
-		errors.New("disk on fire"):                        CodeUnknownServerError,
+		nil:                              CodeNone,
+		queue.ErrUnknownTopicOrPartition: CodeUnknownTopicOrPartition,
+		fmt.Errorf("topic x: %w", queue.ErrNotLeader):  CodeNotLeaderOrFollower,
+		fmt.Errorf("p: %w", batch.ErrUnsupportedMagic): CodeInvalidRecord,
+		context.DeadlineExceeded:                       CodeRequestTimedOut,
+		errors.New("disk on fire"):                     CodeUnknownServerError,
 	} {
 		if got := errorCode(err); got != want {
 			t.Errorf("errorCode(%v) = %s, want %s", err, CodeName(got), CodeName(want))
 		}
+	}
+}
+
+// Every error of the queue service has its own code.
+func TestQueueErrorsMapped(t *testing.T) {
+	for _, err := range []error{
+		queue.ErrUnknownTopicOrPartition, queue.ErrLeaderNotAvailable, queue.ErrNotLeader, queue.ErrInvalidTopic,
+		queue.ErrTopicExists, queue.ErrInvalidPartitions, queue.ErrInvalidReplication, queue.ErrInvalidConfig,
+		queue.ErrInvalidRequest, queue.ErrCorruptMessage, queue.ErrMessageTooLarge, queue.ErrRecordListTooLarge,
+		queue.ErrUnsupportedCompression, queue.ErrInvalidRecord, queue.ErrInvalidRequiredAcks,
+		queue.ErrNotEnoughReplicas, queue.ErrOffsetOutOfRange, queue.ErrOutOfOrderSequence,
+		queue.ErrInvalidProducerEpoch, queue.ErrUnknownProducerID, queue.ErrFencedLeaderEpoch,
+		queue.ErrUnknownLeaderEpoch, queue.ErrTimeout, queue.ErrUnsupported, queue.ErrStorage,
+		batch.ErrCorrupt, batch.ErrInvalidRecord, batch.ErrUnsupportedMagic, batch.ErrMessageTooLarge,
+		batch.ErrRecordListTooLarge, batch.ErrUnsupportedCompression,
+	} {
+		if c := errorCode(fmt.Errorf("wrapped: %w", err)); c == CodeUnknownServerError || c == CodeNone {
+			t.Errorf("%v: %s", err, CodeName(c))
+		}
+	}
+	if errorMessage(nil) != nil || *errorMessage(queue.ErrTimeout) != queue.ErrTimeout.Error() {
+		t.Error("errorMessage")
 	}
 }

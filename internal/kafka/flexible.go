@@ -82,6 +82,43 @@ func (w *flexWalker) tags() {
 	}
 }
 
+// taggedFields walks a tagged-field section whose known tags hold
+// structures kmsg decodes with loops of their own (a nested tag section):
+// inner, if set, walks such a tag's value, which must fill it exactly.
+func (w *flexWalker) taggedFields(inner func(tag uint64, w *flexWalker)) {
+	n := w.uvarint()
+	if n > uint64(len(w.b))/2 {
+		w.bad = true
+		return
+	}
+	for i := uint64(0); i < n && !w.bad; i++ {
+		tag, size := w.uvarint(), w.uvarint()
+		if w.bad || size > uint64(len(w.b)) {
+			w.bad = true
+			return
+		}
+		sub := flexWalker{b: w.b[:size]}
+		inner(tag, &sub)
+		if sub.bad {
+			w.bad = true
+			return
+		}
+		w.b = w.b[size:]
+	}
+}
+
+func (w *flexWalker) int32Array() { w.compactArray(func() { w.skip(4) }) }
+
+// topicName walks a topic's name (compact string) up to lastNamed, its
+// UUID (16 bytes) from then on.
+func (w *flexWalker) topicName(v, lastNamed int16) {
+	if v <= lastNamed {
+		w.compactBytes()
+	} else {
+		w.skip(16)
+	}
+}
+
 // flexSchemas walks the flexible versions of the requests served, as laid
 // out in Kafka's message definitions (clients/src/main/resources/common/
 // message/*Request.json).
@@ -113,6 +150,216 @@ var flexSchemas = map[int16]func(w *flexWalker, version int16){
 			w.skip(1)
 		}
 		w.skip(1)
+		w.tags()
+	},
+	// ProduceRequest (9+): TransactionalId (nullable), Acks int16,
+	// TimeoutMs int32, Topics of {Name (≤12) or TopicId (13+), Partitions
+	// of {Index int32, Records (nullable)}}.
+	0: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.skip(2 + 4)
+		w.compactArray(func() {
+			w.topicName(v, 12)
+			w.compactArray(func() {
+				w.skip(4)
+				w.compactBytes()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.tags()
+	},
+	// FetchRequest (12+): ReplicaId int32 (≤14), MaxWaitMs, MinBytes,
+	// MaxBytes int32, IsolationLevel int8, SessionId, SessionEpoch int32,
+	// Topics of {Topic (≤12) or TopicId (13+), Partitions of {Partition,
+	// CurrentLeaderEpoch int32, FetchOffset int64, LastFetchedEpoch int32,
+	// LogStartOffset int64, PartitionMaxBytes int32}}, ForgottenTopicsData
+	// of {Topic or TopicId, Partitions []int32}, RackId; tag 1 of the
+	// request is ReplicaState {ReplicaId int32, ReplicaEpoch int64, tags},
+	// whose nested tags kmsg loops over.
+	1: func(w *flexWalker, v int16) {
+		if v <= 14 {
+			w.skip(4)
+		}
+		w.skip(4 + 4 + 4 + 1 + 4 + 4)
+		w.compactArray(func() {
+			w.topicName(v, 12)
+			w.compactArray(func() {
+				w.skip(4 + 4 + 8 + 4 + 8 + 4)
+				w.tags()
+			})
+			w.tags()
+		})
+		w.compactArray(func() {
+			w.topicName(v, 12)
+			w.int32Array()
+			w.tags()
+		})
+		w.compactBytes()
+		w.taggedFields(func(tag uint64, w *flexWalker) {
+			if tag == 1 {
+				w.skip(4 + 8)
+				w.tags()
+				if len(w.b) != 0 {
+					w.bad = true
+				}
+			}
+		})
+	},
+	// ListOffsetsRequest (6+): ReplicaId int32, IsolationLevel int8,
+	// Topics of {Name, Partitions of {PartitionIndex, CurrentLeaderEpoch
+	// int32, Timestamp int64}}, TimeoutMs int32 (10+).
+	2: func(w *flexWalker, v int16) {
+		w.skip(4 + 1)
+		w.compactArray(func() {
+			w.compactBytes()
+			w.compactArray(func() {
+				w.skip(4 + 4 + 8)
+				w.tags()
+			})
+			w.tags()
+		})
+		if v >= 10 {
+			w.skip(4)
+		}
+		w.tags()
+	},
+	// CreateTopicsRequest (5+): Topics of {Name, NumPartitions int32,
+	// ReplicationFactor int16, Assignments of {PartitionIndex int32,
+	// BrokerIds []int32}, Configs of {Name, Value (nullable)}}, TimeoutMs
+	// int32, ValidateOnly bool.
+	19: func(w *flexWalker, v int16) {
+		w.compactArray(func() {
+			w.compactBytes()
+			w.skip(4 + 2)
+			w.compactArray(func() {
+				w.skip(4)
+				w.int32Array()
+				w.tags()
+			})
+			w.compactArray(func() {
+				w.compactBytes()
+				w.compactBytes()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.skip(4 + 1)
+		w.tags()
+	},
+	// DeleteTopicsRequest (4+): TopicNames []string (≤5) or Topics of
+	// {Name (nullable), TopicId} (6+), TimeoutMs int32.
+	20: func(w *flexWalker, v int16) {
+		if v <= 5 {
+			w.compactArray(w.compactBytes)
+		} else {
+			w.compactArray(func() {
+				w.compactBytes()
+				w.skip(16)
+				w.tags()
+			})
+		}
+		w.skip(4)
+		w.tags()
+	},
+	// InitProducerIdRequest (2+): TransactionalId (nullable),
+	// TransactionTimeoutMs int32, ProducerId int64 (3+), ProducerEpoch
+	// int16 (3+).
+	22: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.skip(4)
+		if v >= 3 {
+			w.skip(8 + 2)
+		}
+		w.tags()
+	},
+	// OffsetForLeaderEpochRequest (4+): ReplicaId int32, Topics of {Topic,
+	// Partitions of {Partition, CurrentLeaderEpoch, LeaderEpoch int32}}.
+	23: func(w *flexWalker, v int16) {
+		w.skip(4)
+		w.compactArray(func() {
+			w.compactBytes()
+			w.compactArray(func() {
+				w.skip(4 + 4 + 4)
+				w.tags()
+			})
+			w.tags()
+		})
+		w.tags()
+	},
+	// DescribeConfigsRequest (4+): Resources of {ResourceType int8,
+	// ResourceName, ConfigurationKeys []string (nullable)},
+	// IncludeSynonyms, IncludeDocumentation bool.
+	32: func(w *flexWalker, v int16) {
+		w.compactArray(func() {
+			w.skip(1)
+			w.compactBytes()
+			w.compactArray(w.compactBytes)
+			w.tags()
+		})
+		w.skip(1 + 1)
+		w.tags()
+	},
+	// AlterConfigsRequest (2+): Resources of {ResourceType int8,
+	// ResourceName, Configs of {Name, Value (nullable)}}, ValidateOnly.
+	33: func(w *flexWalker, v int16) {
+		w.compactArray(func() {
+			w.skip(1)
+			w.compactBytes()
+			w.compactArray(func() {
+				w.compactBytes()
+				w.compactBytes()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.skip(1)
+		w.tags()
+	},
+	// CreatePartitionsRequest (2+): Topics of {Name, Count int32,
+	// Assignments (nullable) of {BrokerIds []int32}}, TimeoutMs int32,
+	// ValidateOnly bool.
+	37: func(w *flexWalker, v int16) {
+		w.compactArray(func() {
+			w.compactBytes()
+			w.skip(4)
+			w.compactArray(func() {
+				w.int32Array()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.skip(4 + 1)
+		w.tags()
+	},
+	// IncrementalAlterConfigsRequest (1+): Resources of {ResourceType
+	// int8, ResourceName, Configs of {Name, ConfigOperation int8, Value
+	// (nullable)}}, ValidateOnly bool.
+	44: func(w *flexWalker, v int16) {
+		w.compactArray(func() {
+			w.skip(1)
+			w.compactBytes()
+			w.compactArray(func() {
+				w.compactBytes()
+				w.skip(1)
+				w.compactBytes()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.skip(1)
+		w.tags()
+	},
+	// DescribeClusterRequest (0+): IncludeClusterAuthorizedOperations
+	// bool, EndpointType int8 (1+), IncludeFencedBrokers bool (2+).
+	60: func(w *flexWalker, v int16) {
+		w.skip(1)
+		if v >= 1 {
+			w.skip(1)
+		}
+		if v >= 2 {
+			w.skip(1)
+		}
 		w.tags()
 	},
 }

@@ -8,20 +8,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// samples builds a populated request of each served api, so that every
-// field the schemas walk is present.
-var samples = map[int16]func(v int16) kmsg.Request{
-	apiVersionsKey: func(v int16) kmsg.Request { return apiVersionsReq(v) },
-	3: func(v int16) kmsg.Request {
-		r := metadataReq(v, "orders", "events")
-		r.AllowAutoTopicCreation, r.IncludeTopicAuthorizedOperations = true, true
-		if v >= 10 {
-			r.Topics = append(r.Topics, kmsg.MetadataRequestTopic{TopicID: [16]byte{1, 2, 3}})
-		}
-		return r
-	},
-}
-
 // Every flexible version the table serves has a schema that accepts what a
 // client writes, up to kmsg's newest version so that raising a max is safe.
 func TestFlexibleSchemas(t *testing.T) {
@@ -50,6 +36,22 @@ func TestFlexibleSchemas(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Fetch's ReplicaState tag holds a tag section of its own, which kmsg
+// loops over as it does the outer ones.
+func TestNestedTagCountBomb(t *testing.T) {
+	body := samples[1](12).AppendTo(nil)
+	body = body[:len(body)-1] // the empty top-level tag section
+	inner := append(make([]byte, 12), 0xff, 0xff, 0xff, 0xff, 0x0f)
+	body = append(append(body, 1, 1, byte(len(inner))), inner...)
+	start := time.Now()
+	if _, err := decodeBody(header{key: 1, version: 12, flexible: true}, body); !errors.Is(err, ErrMalformedRequest) {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("refusing took %v", d)
 	}
 }
 

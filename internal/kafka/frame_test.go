@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -71,12 +72,17 @@ func TestParseHeader(t *testing.T) {
 	}
 }
 
-// fuzzConn is a connection without a socket: handle is all it needs.
+// fuzzConn is a connection without a socket: handle is all it needs. Its
+// server has the fake backend with the samples' topic, so that requests
+// reach the handlers' depths; fetches wait at most 10ms.
 func fuzzConn() *conn {
-	s, err := NewServer(Config{MaxRequestBytes: 1 << 20, NodeID: 1, ClusterID: "fuzz"}, nil)
+	b := sampleBackend()
+	b.maxWait = 10 * time.Millisecond
+	s, err := NewServer(Config{MaxRequestBytes: 1 << 20, NodeID: 1, ClusterID: "fuzz"}, b)
 	if err != nil {
 		panic(err)
 	}
+	b.srv = s
 	s.log = slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &conn{s: s, ctx: ctx, cancel: cancel, log: s.log}
@@ -97,6 +103,12 @@ func FuzzRequest(f *testing.F) {
 		}
 		f.Add(appendReq(nil, int32(v), r))
 	}
+	for key, a := range defaultAPIs {
+		for v := a.min; v <= kmsg.RequestForKey(key).MaxVersion(); v++ {
+			f.Add(appendReq(nil, int32(v), samples[key](v)))
+		}
+	}
+	f.Add(appendReq(appendReq(nil, 1, produceReq(9, 0, 0, sampleBatch(1))), 2, fetchReq(12, 0, 0, 1<<30, 1)))
 	f.Add(appendReq(appendReq(nil, 1, metadataReq(1)), 2, metadataReq(0)))
 	f.Add(frame(append(rawHeader(18, 127, 42, true), 0xde, 0xad)))
 	f.Add(frame(append(rawHeader(18, 3, 1, false), 5, 1)))

@@ -46,8 +46,20 @@ type api struct {
 
 // Supported version ranges; each api's file explains its bounds.
 var defaultAPIs = map[int16]api{
-	18: {0, apiVersionsMax, handleAPIVersions},
+	0:  {produceMin, produceMax, handleProduce},
+	1:  {fetchMin, fetchMax, handleFetch},
+	2:  {listOffsetsMin, listOffsetsMax, handleListOffsets},
 	3:  {0, metadataMax, handleMetadata},
+	18: {0, apiVersionsMax, handleAPIVersions},
+	19: {0, createTopicsMax, handleCreateTopics},
+	20: {0, deleteTopicsMax, handleDeleteTopics},
+	22: {0, initProducerIDMax, handleInitProducerID},
+	23: {0, offsetForLeaderEpochMax, handleOffsetForLeaderEpoch},
+	32: {0, describeConfigsMax, handleDescribeConfigs},
+	33: {0, alterConfigsMax, handleAlterConfigs},
+	37: {0, createPartitionsMax, handleCreatePartitions},
+	44: {0, incrementalAlterConfigsMax, handleIncrementalAlterConfigs},
+	60: {0, describeClusterMax, handleDescribeCluster},
 }
 
 // apiTable is the dispatch table of one server: a copy of defaultAPIs, so

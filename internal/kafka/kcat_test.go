@@ -37,3 +37,28 @@ func TestKcatList(t *testing.T) {
 		t.Errorf("kcat -L -t missing:\n%s", out)
 	}
 }
+
+// kcat (librdkafka 2.0) produces to and consumes from a partition: Produce,
+// ListOffsets and Fetch at the versions librdkafka picks.
+func TestKcatProduceConsume(t *testing.T) {
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Skip("kcat not installed (apt-get install kcat)")
+	}
+	addr := startFake(t, sampleBackend())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	prod := exec.CommandContext(ctx, kcat, "-P", "-b", addr, "-t", sampleTopic, "-p", "1", "-z", "snappy")
+	prod.Stdin = strings.NewReader("one\ntwo\nthree\n")
+	if out, err := prod.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+	out, err := exec.CommandContext(ctx, kcat, "-C", "-b", addr, "-t", sampleTopic, "-p", "1", "-o", "beginning", "-e", "-f", "%o %s\n").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat -C: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "0 one\n1 two\n2 three\n") {
+		t.Errorf("kcat -C:\n%s", out)
+	}
+}

@@ -24,6 +24,8 @@ import (
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"triad/internal/queue"
 )
 
 const metadataMax = 9
@@ -66,7 +68,7 @@ func handleMetadata(ctx context.Context, rc *requestContext, kreq kmsg.Request) 
 			q.Names = append(q.Names, *t.Topic)
 		}
 	}
-	var topics []TopicInfo
+	var topics []queue.TopicInfo
 	if q.All || len(q.Names) > 0 {
 		if topics, err = b.Topics(ctx, q); err != nil {
 			return reply{}, fmt.Errorf("kafka: metadata: topics: %w", err)
@@ -79,7 +81,7 @@ func handleMetadata(ctx context.Context, rc *requestContext, kreq kmsg.Request) 
 	return respond(resp), nil
 }
 
-func metadataTopic(t TopicInfo) kmsg.MetadataResponseTopic {
+func metadataTopic(t queue.TopicInfo) kmsg.MetadataResponseTopic {
 	mt := kmsg.NewMetadataResponseTopic()
 	mt.Topic = kmsg.StringPtr(t.Name)
 	mt.IsInternal = t.Internal

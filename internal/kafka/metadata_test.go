@@ -31,7 +31,8 @@ func callMetadata(t *testing.T, b Backend, req *kmsg.MetadataRequest) *kmsg.Meta
 }
 
 func TestMetadataQueries(t *testing.T) {
-	b := &fakeBackend{topics: map[string]TopicInfo{"t": {Name: "t"}}, queries: make(chan TopicsQuery, 1)}
+	b := newFakeBackend().withTopic("t", 1)
+	b.queries = make(chan TopicsQuery, 1)
 	for _, tc := range []struct {
 		name   string
 		req    *kmsg.MetadataRequest

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"triad/internal/queue"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -77,7 +79,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	advert    Broker // set by the first Serve unless configured
+	advert    queue.Broker // set by the first Serve unless configured
 	closed    bool
 	wg        sync.WaitGroup // every goroutine the server starts
 }
@@ -92,7 +94,7 @@ func NewServer(cfg Config, backend Backend) (*Server, error) {
 		cfg: cfg, log: cfg.Logger, apis: newAPITable(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
-		advert:    Broker{NodeID: cfg.NodeID, Host: cfg.AdvertisedHost, Port: cfg.AdvertisedPort},
+		advert:    queue.Broker{NodeID: cfg.NodeID, Host: cfg.AdvertisedHost, Port: cfg.AdvertisedPort},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -105,7 +107,7 @@ func NewServer(cfg Config, backend Backend) (*Server, error) {
 }
 
 // self is this node as Metadata advertises it.
-func (s *Server) self() Broker {
+func (s *Server) self() queue.Broker {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.advert

@@ -15,6 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"triad/internal/queue"
 )
 
 // startServer serves on a loopback port 0 until the test ends. tweak, if
@@ -100,7 +102,10 @@ func TestKgoApiVersions(t *testing.T) {
 	for _, k := range resp.ApiKeys {
 		got[k.ApiKey] = [2]int16{k.MinVersion, k.MaxVersion}
 	}
-	want := map[int16][2]int16{18: {0, 3}, 3: {0, 9}}
+	want := map[int16][2]int16{
+		0: {3, 9}, 1: {4, 12}, 2: {1, 7}, 3: {0, 9}, 18: {0, 3}, 19: {0, 6}, 20: {0, 5}, 22: {0, 4},
+		23: {0, 4}, 32: {0, 4}, 33: {0, 2}, 37: {0, 3}, 44: {0, 1}, 60: {0, 1},
+	}
 	if len(got) != len(want) {
 		t.Fatalf("api keys %v, want %v", got, want)
 	}
@@ -185,47 +190,16 @@ func TestKadm(t *testing.T) {
 	}
 }
 
-// fakeBackend serves a fixed topic set.
-type fakeBackend struct {
-	cluster Cluster
-	topics  map[string]TopicInfo
-	queries chan TopicsQuery
-}
-
-func (f *fakeBackend) Cluster(context.Context) (Cluster, error) { return f.cluster, nil }
-
-func (f *fakeBackend) Topics(_ context.Context, q TopicsQuery) ([]TopicInfo, error) {
-	if f.queries != nil {
-		f.queries <- q
-	}
-	var out []TopicInfo
-	if q.All {
-		for _, t := range f.topics {
-			out = append(out, t)
-		}
-		return out, nil
-	}
-	for _, n := range q.Names {
-		t, ok := f.topics[n]
-		if !ok {
-			t = TopicInfo{Name: n, Err: ErrUnknownTopicOrPartition}
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
 func TestMetadataFromBackend(t *testing.T) {
-	b := &fakeBackend{
-		cluster: Cluster{ID: "c1", ControllerID: 2, Brokers: []Broker{
-			{NodeID: 1, Host: "n1.example", Port: 9092, Rack: "r1"},
-			{NodeID: 2, Host: "n2.example", Port: 9092},
-		}},
-		topics: map[string]TopicInfo{"t": {Name: "t", Partitions: []PartitionInfo{
-			{ID: 0, Leader: 1, LeaderEpoch: 4, Replicas: []int32{1, 2}, ISR: []int32{1, 2}},
-			{ID: 1, Leader: -1, LeaderEpoch: -1, Err: ErrLeaderNotAvailable, Replicas: []int32{2, 1}, ISR: []int32{1}, Offline: []int32{2}},
-		}}},
-	}
+	b := newFakeBackend()
+	b.cluster = queue.ClusterInfo{ID: "c1", ControllerID: 2, Brokers: []queue.Broker{
+		{NodeID: 1, Host: "n1.example", Port: 9092, Rack: "r1"},
+		{NodeID: 2, Host: "n2.example", Port: 9092},
+	}}
+	b.infos = map[string]queue.TopicInfo{"t": {Name: "t", Partitions: []queue.PartitionInfo{
+		{ID: 0, Leader: 1, LeaderEpoch: 4, Replicas: []int32{1, 2}, ISR: []int32{1, 2}},
+		{ID: 1, Leader: -1, LeaderEpoch: -1, Err: queue.ErrLeaderNotAvailable, Replicas: []int32{2, 1}, ISR: []int32{1}, Offline: []int32{2}},
+	}}}
 	_, addr := startServer(t, Config{}, b, nil)
 	// The advertised brokers are unreachable: talk to the seed only.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))

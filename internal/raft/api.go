@@ -205,7 +205,10 @@ type Status struct {
 	Applied    uint64 // by the state machine
 	Voters     []uint64
 	Learners   []uint64
-	Err        error // non-nil once the group stopped on a storage failure
+	// RecentVoters, on the leader, counts the voters it has heard from
+	// within the last election timeout, itself included (0 elsewhere).
+	RecentVoters int
+	Err          error // non-nil once the group stopped on a storage failure
 }
 
 // Status returns the group's state as this replica sees it.
@@ -224,6 +227,9 @@ func (h *Host) Status(groupID uint64) (Status, error) {
 	}
 	for id := range st.Config.Voters.IDs() {
 		s.Voters = append(s.Voters, id)
+		if pr, ok := st.Progress[id]; s.IsLeader && ok && (pr.RecentActive || id == g.replica) {
+			s.RecentVoters++
+		}
 	}
 	for id := range st.Config.Learners {
 		s.Learners = append(s.Learners, id)
@@ -358,4 +364,65 @@ func (h *Host) LogFirstIndex(groupID uint64) (uint64, error) {
 	g.disk.mu.RLock()
 	defer g.disk.mu.RUnlock()
 	return g.disk.lg.FirstIndex() + g.disk.base, nil
+}
+
+// Campaign makes this replica stand for election soon rather than after
+// an election timeout: a group whose only voter is this node leads at
+// once. Raft refuses to campaign before the replica has applied its
+// configuration (the bootstrap entries, or on restart the log's conf
+// changes), so the campaign runs on its own goroutine once everything
+// committed when it was asked is applied (waiting at most 10 s).
+func (h *Host) Campaign(groupID uint64) error {
+	g, err := h.group(groupID)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	commit := g.rn.Status().HardState.GetCommit()
+	g.mu.Unlock()
+	h.wg.Go(func() {
+		deadline := time.NewTimer(10 * time.Second)
+		defer deadline.Stop()
+		for {
+			g.ap.appliedMu.Lock()
+			applied, ch := g.ap.applied, g.ap.appliedCh
+			g.ap.appliedMu.Unlock()
+			if applied >= commit {
+				break
+			}
+			select {
+			case <-ch:
+			case <-g.ap.done:
+				return
+			case <-h.stop:
+				return
+			case <-deadline.C:
+				return
+			}
+		}
+		// The apply goroutine may finish before the ready loop's Advance
+		// tells raft: wait for raft's own applied index too.
+		for {
+			g.mu.Lock()
+			if g.failed != nil {
+				g.mu.Unlock()
+				return
+			}
+			if g.rn.Status().Applied >= commit {
+				_ = g.rn.Campaign()
+				g.mu.Unlock()
+				h.wakeLoop()
+				return
+			}
+			g.mu.Unlock()
+			select {
+			case <-time.After(2 * time.Millisecond):
+			case <-h.stop:
+				return
+			case <-deadline.C:
+				return
+			}
+		}
+	})
+	return nil
 }

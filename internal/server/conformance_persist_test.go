@@ -246,7 +246,7 @@ var readyLine = regexp.MustCompile(`triad is ready.* cache=(\S+)`)
 
 func startProcess(t *testing.T, bin, dir, fsync string) *triadProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "--cache-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--etcd-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0",
+	cmd := exec.Command(bin, "--cache-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--etcd-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0", "--kafka-addr", "127.0.0.1:0",
 		"--data-dir", dir, "--appendfsync", fsync)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

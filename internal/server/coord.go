@@ -141,6 +141,12 @@ func startCoordinator(cfg config.Config, log *slog.Logger, opts Options) (_ *coo
 	if err != nil {
 		return nil, fmt.Errorf("server: coordination service: %w", err)
 	}
+	if len(peers) == 1 && peers[0] == c.selfID {
+		// The only voter: lead now rather than after an election timeout.
+		if err := c.host.Campaign(coord.DefaultGroupID); err != nil {
+			log.Warn("coordination: campaign", "err", err)
+		}
+	}
 	c.api, err = etcdapi.New(etcdapi.Config{Logger: log.With("service", "etcdapi")}, c.svc)
 	if err != nil {
 		return nil, fmt.Errorf("server: etcd API: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"triad/internal/cache"
 	"triad/internal/config"
+	"triad/internal/kafka"
 	"triad/internal/resp"
 	"triad/internal/storage/vfs"
 	"triad/internal/transport"
@@ -32,6 +33,7 @@ type Node struct {
 	persist *persistence
 	http    *http.Server
 	coord   *coordinator
+	queue   *queueNode
 
 	ready     chan struct{}
 	cacheAddr net.Addr
@@ -90,6 +92,14 @@ func (n *Node) PeerAddr() string {
 		return ""
 	}
 	return n.peerAddr.String()
+}
+
+// KafkaAddr is the address the Kafka front-end listens on.
+func (n *Node) KafkaAddr() string {
+	if n.queue == nil {
+		return ""
+	}
+	return n.queue.ln.Addr().String()
 }
 
 // MemberID is the node's member ID in the coordination cluster.
@@ -171,11 +181,27 @@ func (n *Node) Run(ctx context.Context) error {
 		n.peerAddr = n.coord.peerLn.Addr()
 	}
 
+	n.queue, err = startQueue(n.cfg, n.log, n.coord)
+	if err != nil {
+		n.coord.stop()
+		ln.Close()
+		if hln != nil {
+			hln.Close()
+		}
+		p.close()
+		return err
+	}
+
 	bg, cancelBG := context.WithCancel(context.Background())
 	n.goAttach(func() { n.eng.RunExpirer(bg) })
 	n.goAttach(func() { p.run(bg, n.eng) })
 	n.goAttach(func() { n.returnMemoryWhenIdle(bg, n.resp.CommandsProcessed) })
-	serveErr := make(chan error, 3)
+	serveErr := make(chan error, 4)
+	n.goAttach(func() {
+		if err := n.queue.serve(); err != nil && !errors.Is(err, kafka.ErrServerClosed) {
+			serveErr <- err
+		}
+	})
 	n.goAttach(func() {
 		if err := n.coord.serve(); err != nil {
 			serveErr <- err
@@ -194,7 +220,7 @@ func (n *Node) Run(ctx context.Context) error {
 			}
 		})
 	}
-	n.log.Info("triad is ready", "cache", n.cacheAddr.String(), "etcd", n.EtcdAddr(), "peer", n.PeerAddr(), "member", fmt.Sprintf("%x", n.coord.selfID), "http", n.HTTPAddr(), "data", n.cfg.DataDir, "appendfsync", n.cfg.Cache.AppendFsync)
+	n.log.Info("triad is ready", "cache", n.cacheAddr.String(), "etcd", n.EtcdAddr(), "kafka", n.KafkaAddr(), "peer", n.PeerAddr(), "member", fmt.Sprintf("%x", n.coord.selfID), "http", n.HTTPAddr(), "data", n.cfg.DataDir, "appendfsync", n.cfg.Cache.AppendFsync)
 	close(n.ready)
 
 	var runErr error
@@ -213,6 +239,9 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	if err := n.resp.Shutdown(sctx); err != nil {
 		n.log.Warn("clients did not finish in time", "err", err)
+	}
+	if err := n.queue.stop(sctx); err != nil {
+		n.log.Warn("kafka clients did not finish in time", "err", err)
 	}
 	if err := n.coord.stop(); err != nil {
 		n.log.Warn("coordination service stopped with an error", "err", err)

@@ -22,6 +22,7 @@ func startNode(t *testing.T, dir string, mod func(*config.Config)) (*Node, func(
 	cfg.Cache.Addr = "127.0.0.1:0"
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Coord.Addr, cfg.Coord.PeerAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Queue.Addr = "127.0.0.1:0"
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -99,7 +99,7 @@ func (p *Partition) Apply(ents []raft.Committed) {
 	moved := false
 	for _, c := range ents {
 		p.appliedTerm = c.Term
-		if c.Data == nil {
+		if len(c.Data) == 0 { // a new leader's empty entry, a conf change
 			continue
 		}
 		e, err := decodeEntry(c.Data)

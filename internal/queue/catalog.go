@@ -1,0 +1,56 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Catalog is where the queue's cluster-wide facts live: the coordination
+// store (ARCHITECTURE.md decision 3). internal/server implements it over
+// coord; tests may use an in-memory one.
+type Catalog interface {
+	// LoadTopics returns every topic record, by name.
+	LoadTopics(ctx context.Context) (map[string][]byte, error)
+	// CreateTopic stores rec under name if no topic has that name; false
+	// if one does.
+	CreateTopic(ctx context.Context, name string, rec []byte) (bool, error)
+	// UpdateTopic replaces an existing topic's record.
+	UpdateTopic(ctx context.Context, name string, rec []byte) error
+	// DeleteTopic removes a topic's record; false if there was none.
+	DeleteTopic(ctx context.Context, name string) (bool, error)
+	// AllocateIDs reserves n consecutive IDs from the counter named kind
+	// (raft group IDs, producer IDs), never handed out twice, and returns
+	// the first.
+	AllocateIDs(ctx context.Context, kind string, n uint64) (uint64, error)
+}
+
+// topicRecord is a topic as the catalog stores it (JSON).
+type topicRecord struct {
+	Name       string            `json:"name"`
+	Partitions []partitionRecord `json:"partitions"`
+	Configs    map[string]string `json:"configs,omitempty"`
+}
+
+// partitionRecord places one partition: its raft group and the nodes
+// (raft node IDs) holding its replicas.
+type partitionRecord struct {
+	Group    uint64   `json:"group"`
+	Replicas []uint64 `json:"replicas"`
+}
+
+func (r *topicRecord) encode() []byte {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(fmt.Sprintf("queue: encode topic record: %v", err)) // plain structs: cannot fail
+	}
+	return b
+}
+
+func decodeTopicRecord(b []byte) (*topicRecord, error) {
+	var r topicRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("queue: bad topic record: %w", err)
+	}
+	return &r, nil
+}

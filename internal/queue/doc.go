@@ -1,0 +1,57 @@
+// Package queue is Triad's Kafka-compatible queue service: topics of
+// partitions, each partition a raft group on the node's multi-raft host
+// whose retained log is the partition's data (package partition), the
+// topic catalog in the coordination store, producer IDs, retention. The
+// Kafka front-end (internal/kafka) calls it in the vocabulary of api.go;
+// internal/server wires it to the host and the catalog.
+//
+// # Catalog
+//
+// Topics live in the coordination store (Catalog; internal/server keeps
+// them under /triad/queue/topics/<name>) as JSON:
+//
+//	{"name": "orders",
+//	 "partitions": [{"group": 1000, "replicas": [<raft node id>…]}, …],
+//	 "configs": {"retention.ms": "86400000"}}
+//
+// A partition's raft group ID and its replicas are fixed when it is
+// created; IDs come from counters in the store (/triad/queue/ids/group,
+// /triad/queue/ids/producer, compare-and-swap, in blocks for producer
+// IDs). On start a node loads every topic and starts the groups of the
+// partitions it holds (requests wait for the load); a group whose only
+// voter is this node campaigns at once.
+//
+// # Produce and durability
+//
+// A produce reaches the partition's leader, which validates the batch
+// (CRC, size, codec, producer sequence), stamps its offset and proposes
+// it; it is answered once the entry is committed — on a quorum's disks:
+// raft voters fsync before acknowledging — and applied. acks=1 is
+// answered at the same point (stronger than Kafka's leader-only append),
+// acks=0 not at all. Nothing acknowledged can be lost to a crash of a
+// minority of the replicas; with one node, to nothing but the disk.
+// min.insync.replicas counts the voters the leader heard from within an
+// election timeout and refuses acks=all produces below it.
+//
+// # Reads
+//
+// Fetch, ListOffsets and OffsetForLeaderEpoch are served by the leader
+// (a follower answers NOT_LEADER_OR_FOLLOWER), up to the high watermark,
+// which is the partition's applied, hence committed, log end. Fetch
+// long-polls on the partitions' change signals until min_bytes or
+// max_wait.
+//
+// # Retention
+//
+// Every RetentionCheck the leader of each partition computes the log
+// start that retention.ms and retention.bytes ask for and logs it; every
+// replica applies it and lets its raft log drop whole segments below.
+//
+// # Not yet
+//
+// Consumer groups (package group holds the coordinator, not yet wired to
+// the front-end or persisted), cleanup.policy=compact, transactions,
+// leadership recorded in the coordination store for multi-node Metadata,
+// and replica placement over the cluster's members (topics are placed on
+// this node; see nodes()).
+package queue

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// A single node serves Kafka clients: topics auto-created and created by
+// kadm, an idempotent kgo producer with every codec, consumption from the
+// start, list offsets; and everything survives a restart from disk.
+func TestNodeServesKafka(t *testing.T) {
+	dir := t.TempDir()
+	n, stop := startNode(t, dir, nil)
+	addr := n.KafkaAddr()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	adm := kadm.NewClient(mustClient(t, kgo.SeedBrokers(addr)))
+	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "orders"); err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	codecs := []kgo.CompressionCodec{kgo.NoCompression(), kgo.GzipCompression(), kgo.SnappyCompression(), kgo.Lz4Compression(), kgo.ZstdCompression()}
+	const perCodec = 200
+	want := map[string]bool{}
+	for ci, codec := range codecs {
+		p := mustClient(t, kgo.SeedBrokers(addr), kgo.ProducerBatchCompression(codec), kgo.RequiredAcks(kgo.AllISRAcks()))
+		var recs []*kgo.Record
+		for i := range perCodec {
+			v := fmt.Sprintf("c%d-%d", ci, i)
+			want[v] = true
+			recs = append(recs, &kgo.Record{Topic: "orders", Key: []byte(fmt.Sprint(i % 7)), Value: []byte(v)})
+		}
+		if err := p.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatalf("produce with %v: %v", codec, err)
+		}
+		p.Close()
+	}
+	// Auto-creation: a topic nobody created, default 3 partitions.
+	p := mustClient(t, kgo.SeedBrokers(addr), kgo.AllowAutoTopicCreation())
+	if err := p.ProduceSync(ctx, &kgo.Record{Topic: "auto", Value: []byte("x")}).FirstErr(); err != nil {
+		t.Fatalf("produce to an auto-created topic: %v", err)
+	}
+	p.Close()
+	td, err := adm.ListTopics(ctx, "auto")
+	if err != nil || len(td["auto"].Partitions) != 3 {
+		t.Fatalf("auto-created topic: %v %+v", err, td)
+	}
+
+	consumeAll := func(addr string) map[string]bool {
+		t.Helper()
+		c := mustClient(t, kgo.SeedBrokers(addr), kgo.ConsumeTopics("orders"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		defer c.Close()
+		got := map[string]bool{}
+		for len(got) < len(want) {
+			fs := c.PollFetches(ctx)
+			if err := ctx.Err(); err != nil {
+				t.Fatalf("consumed %d of %d records: %v", len(got), len(want), err)
+			}
+			fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s-%d: %v", topic, p, err) })
+			fs.EachRecord(func(r *kgo.Record) {
+				if got[string(r.Value)] {
+					t.Fatalf("record %q consumed twice", r.Value)
+				}
+				got[string(r.Value)] = true
+			})
+		}
+		return got
+	}
+	consumeAll(addr)
+
+	ends, err := adm.ListEndOffsets(ctx, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+	if total != int64(len(want)) {
+		t.Fatalf("end offsets sum to %d, want %d", total, len(want))
+	}
+
+	// Restart from disk: the topic, its records and offsets are back.
+	stop()
+	n2, _ := startNode(t, dir, nil)
+	got := consumeAll(n2.KafkaAddr())
+	if len(got) != len(want) {
+		t.Fatalf("after restart consumed %d records, want %d", len(got), len(want))
+	}
+}
+
+func mustClient(t *testing.T, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	c, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// kcat (librdkafka, Debian's build) lists, produces and consumes from the
+// beginning against a node.
+func TestNodeServesKcat(t *testing.T) {
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Skip("kcat not installed (apt-get install kcat)")
+	}
+	n, _ := startNode(t, t.TempDir(), nil)
+	addr := n.KafkaAddr()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, kcat, append([]string{"-b", addr}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("kcat %v: %v\n%s%s", args, err, out, stderr.String())
+		}
+		return string(out)
+	}
+	var lines []string
+	for i := range 50 {
+		lines = append(lines, fmt.Sprintf("line-%d", i))
+	}
+	run(strings.Join(lines, "\n")+"\n", "-P", "-t", "logs", "-p", "0")
+	if out := run("", "-L", "-t", "logs"); !strings.Contains(out, `topic "logs" with 3 partitions`) {
+		t.Fatalf("kcat -L:\n%s", out)
+	}
+	out := run("", "-C", "-t", "logs", "-p", "0", "-o", "beginning", "-e", "-f", "%o %s\n")
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if len(got) != len(lines) {
+		t.Fatalf("kcat consumed %d lines, want %d:\n%q", len(got), len(lines), out)
+	}
+	for i, l := range got {
+		if want := fmt.Sprintf("%d line-%d", i, i); l != want {
+			t.Fatalf("line %d: %q, want %q", i, l, want)
+		}
+	}
+}

@@ -6,9 +6,9 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X triad/internal/app.Version=$(VERSION)
 # Debian packages the tests and benchmarks drive Triad with.
 TEST_DEBS := redis-tools etcd-client kcat
-BENCH_DEBS := redis-server redis-tools etcd-server etcd-client kcat
+BENCH_DEBS := redis-server redis-tools etcd-server etcd-client kcat nats-server
 
-.PHONY: help build run test race fuzz e2e bench bench-cache bench-mem bench-coord lint deps-test deps-bench
+.PHONY: help build run test race fuzz e2e bench bench-cache bench-mem bench-coord bench-queue lint deps-test deps-bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,13 +45,16 @@ fuzz: ## run each fuzz target for a while (FUZZTIME, default 30s)
 e2e: deps-test ## long end-to-end and stress tests (build tag e2e)
 	$(GO) test -race -tags e2e -timeout 60m ./internal/e2e/...
 
-bench: bench-cache bench-mem bench-coord ## all side-by-side benchmarks
+bench: bench-cache bench-mem bench-coord bench-queue ## all side-by-side benchmarks
 
 bench-cache: deps-bench build ## Triad vs redis-server with redis-benchmark, printing ratios
 	./scripts/bench-cache.sh
 
 bench-coord: deps-bench build ## Triad vs etcd (1 and 3 nodes) with triad-bench coord, printing ratios
 	./scripts/bench-coord.sh
+
+bench-queue: deps-bench build ## Triad vs NATS JetStream with triad-bench queue, with the machine's limits and ratios
+	./scripts/bench-queue.sh
 
 bench-mem: deps-bench build ## RSS after the same 1M SETs in Triad and redis-server, with the ratio
 	./scripts/mem-cache.sh

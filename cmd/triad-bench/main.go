@@ -1,9 +1,18 @@
-// Command triad-bench drives side-by-side benchmarks. Its one subcommand,
-// coord, runs internal/benchcoord's rows against any etcd v3 endpoints
-// (etcd or Triad) and prints one line per row: readable text, or JSON lines
-// with --json for scripts/bench-coord.sh to join across systems.
+// Command triad-bench drives side-by-side benchmarks. Its subcommands each
+// print one line per row: readable text, or JSON lines with --json for the
+// scripts to join across systems.
+//
+// coord runs internal/benchcoord's rows against any etcd v3 endpoints (etcd
+// or Triad), for scripts/bench-coord.sh:
 //
 //	triad-bench coord --endpoints URL[,URL…] --system NAME [--rows put-1,…] [--duration 10s] [--json]
+//
+// queue runs internal/benchqueue's rows against a Kafka API (Triad) or NATS
+// JetStream, or measures the machine's limits with neither, for
+// scripts/bench-queue.sh (queue.go):
+//
+//	triad-bench queue (--brokers HOST:PORT[,…] | --nats-url URL) [--system NAME] [--rows produce-1k-1p,…] [--json]
+//	triad-bench queue --rows disk,loopback --data-dir DIR [--json]
 package main
 
 import (
@@ -28,11 +37,24 @@ func main() {
 	os.Exit(code)
 }
 
+const usage = `usage: triad-bench coord --endpoints URL[,URL…] --system NAME [flags]
+       triad-bench queue (--brokers HOST:PORT[,…] | --nats-url URL) [flags]
+       (triad-bench coord -h, triad-bench queue -h for the flags)`
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "coord" {
-		fmt.Fprintln(stderr, "usage: triad-bench coord --endpoints URL[,URL…] --system NAME [flags]  (triad-bench coord -h for the flags)")
-		return 2
+	if len(args) > 0 {
+		switch args[0] {
+		case "coord":
+			return runCoord(ctx, args, stdout, stderr)
+		case "queue":
+			return runQueue(ctx, args, stdout, stderr)
+		}
 	}
+	fmt.Fprintln(stderr, usage)
+	return 2
+}
+
+func runCoord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("triad-bench coord", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

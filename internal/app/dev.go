@@ -86,8 +86,8 @@ Each node's cache is still standalone (cache clustering comes later).`,
 				}
 				ns = append(ns, n)
 				endpoints = append(endpoints, cfg.Coord.Addr)
-				fmt.Fprintf(stdout, "%s: cache %s  etcd %s  peer %s  http %s  data %s\n", cfg.Coord.Name,
-					cfg.Cache.Addr, cfg.Coord.Addr, cfg.Coord.PeerAddr, cfg.HTTP.Addr, cfg.DataDir)
+				fmt.Fprintf(stdout, "%s: cache %s  etcd %s  kafka %s (broker %d)  peer %s  http %s  data %s\n", cfg.Coord.Name,
+					cfg.Cache.Addr, cfg.Coord.Addr, cfg.Queue.Addr, cfg.Queue.BrokerID, cfg.Coord.PeerAddr, cfg.HTTP.Addr, cfg.DataDir)
 			}
 			fmt.Fprintf(stdout, "try: ETCDCTL_API=3 etcdctl --endpoints %s member list -w table\n", strings.Join(endpoints, ","))
 			ctx, cancel := context.WithCancel(cmd.Context())

@@ -78,6 +78,7 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 		cfg.Cache.Addr, cfg.HTTP.Addr = "127.0.0.1:0", ""
 		cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
 		cfg.Coord.Addr, cfg.Queue.Addr = "127.0.0.1:0", "127.0.0.1:0"
+		cfg.Queue.BrokerID = i + 1
 		cfg.Coord.PeerAddr = fmt.Sprintf("n%d.memnet:7380", i+1)
 		cfg.Coord.InitialCluster = strings.Join(members, ",")
 		cfg.Coord.HeartbeatInterval, cfg.Coord.ElectionTimeout = opts.HeartbeatMs, opts.ElectionMs
@@ -109,6 +110,7 @@ func (c *Cluster) AddNode() *Node {
 	cfg := base
 	cfg.DataDir = filepath.Join(filepath.Dir(base.DataDir), fmt.Sprintf("n%d", i+1))
 	cfg.Cache.Addr, cfg.Coord.Addr, cfg.Queue.Addr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Queue.BrokerID = i + 1
 	cfg.Coord.Name = fmt.Sprintf("n%d", i+1)
 	cfg.Coord.PeerAddr = fmt.Sprintf("n%d.memnet:7380", i+1)
 	cfg.Coord.InitialCluster = base.Coord.InitialCluster + fmt.Sprintf(",n%d=%s", i+1, cfg.Coord.PeerAddr)
@@ -116,6 +118,13 @@ func (c *Cluster) AddNode() *Node {
 	nd := &Node{c: c, Name: cfg.Coord.Name, ID: coord.MemberID(cfg.Coord.PeerAddr), cfg: cfg}
 	c.nodes = append(c.nodes, nd)
 	return nd
+}
+
+// KafkaAddr is the node's Kafka listener (kept across restarts).
+func (nd *Node) KafkaAddr() string {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	return nd.cfg.Queue.Addr
 }
 
 // PeerURL is the URL MemberAdd takes for this node.

@@ -258,3 +258,8 @@ func (s *Server) memberHeader(h *pb.ResponseHeader) *pb.ResponseHeader {
 	h.Revision = 0
 	return h
 }
+
+// KV returns the KV service for in-process callers (the queue's catalog):
+// requests behave as a client's, forwarded to the leader when this node
+// does not lead.
+func (s *Server) KV() pb.KVServer { return &kvServer{s: s} }

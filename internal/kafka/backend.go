@@ -5,14 +5,15 @@ import (
 	"fmt"
 
 	"triad/internal/queue"
+	"triad/internal/queue/group"
 )
 
 // Backend is what the front-end needs from the queue service: the cluster's
 // shape, the partitions' logs and the topics' administration. The front-end
 // only decodes, asks, and maps errors to codes (ARCHITECTURE.md, decision 5);
 // everything below the wire lives behind this interface, in the queue
-// service's vocabulary (internal/queue/api.go). Group coordination will add
-// its own methods when its handlers land.
+// service's vocabulary (internal/queue/api.go) and, for groups, the group
+// coordinator's (internal/queue/group/api.go).
 //
 // Errors are queue's sentinels (errors.Is), mapped to Kafka codes by one
 // table (errmap.go). Per-item errors travel in results; an error returned
@@ -75,6 +76,28 @@ type Backend interface {
 	// first offset of the next epoch, or the log end offset for the
 	// current one) and the largest epoch ≤ leaderEpoch that the log has.
 	OffsetForLeaderEpoch(ctx context.Context, topic string, partition int32, leaderEpoch int32) (endOffset int64, epoch int32, err error)
+
+	// Group coordination (the classic protocol), in queue/group's
+	// vocabulary. FindCoordinator answers the broker coordinating a group
+	// (keyType 0; transactions, keyType 1, are not served:
+	// queue.ErrUnsupported). The other calls reach the group's coordinator
+	// on this node, or answer group.ErrNotCoordinator /
+	// group.ErrCoordinatorLoadInProgress; their errors are queue/group's
+	// sentinels, which errmap.go maps.
+	FindCoordinator(ctx context.Context, key string, keyType int8) (queue.Broker, error)
+	JoinGroup(ctx context.Context, r group.JoinRequest) group.JoinResponse
+	SyncGroup(ctx context.Context, r group.SyncRequest) group.SyncResponse
+	Heartbeat(ctx context.Context, r group.HeartbeatRequest) error
+	LeaveGroup(ctx context.Context, groupID string, members []group.LeaveMember) ([]error, error)
+	CommitOffsets(ctx context.Context, r group.CommitRequest) ([]group.PartitionError, error)
+	// FetchOffsets with parts nil returns every committed offset.
+	FetchOffsets(ctx context.Context, groupID string, parts []group.TopicPartition) ([]group.CommittedOffset, error)
+	DeleteOffsets(ctx context.Context, groupID string, parts []group.TopicPartition) ([]group.PartitionError, error)
+	DescribeGroup(ctx context.Context, groupID string) (group.GroupDescription, error)
+	// ListGroups lists this node's groups (Kafka: each broker lists the
+	// groups it coordinates), filtered by state names (nil: all).
+	ListGroups(ctx context.Context, states []string) ([]group.GroupListing, error)
+	DeleteGroup(ctx context.Context, groupID string) error
 }
 
 // TopicsQuery is what a Metadata request asks about topics.
@@ -92,6 +115,11 @@ type TopicsQuery struct {
 // errNoQueue is what the standalone backend answers everything that needs a
 // queue service.
 var errNoQueue = fmt.Errorf("%w: this node runs no queue service", queue.ErrUnsupported)
+
+// errNoCoordinator is its answer to group calls: COORDINATOR_NOT_AVAILABLE,
+// which clients retry (they may be started before the node gains a queue
+// service).
+var errNoCoordinator = fmt.Errorf("%w: this node runs no queue service", group.ErrCoordinatorNotAvailable)
 
 // standalone is the Backend of a node without a queue service: itself as the
 // only broker and controller, and no topics. Reads answer "unknown topic",
@@ -168,3 +196,43 @@ func (standalone) InitProducerID(context.Context, *string) (queue.ProducerID, er
 func (standalone) OffsetForLeaderEpoch(context.Context, string, int32, int32) (int64, int32, error) {
 	return -1, -1, queue.ErrUnknownTopicOrPartition
 }
+
+func (standalone) FindCoordinator(context.Context, string, int8) (queue.Broker, error) {
+	return queue.Broker{}, errNoCoordinator
+}
+
+func (standalone) JoinGroup(_ context.Context, r group.JoinRequest) group.JoinResponse {
+	return group.JoinResponse{Err: errNoCoordinator, MemberID: r.MemberID, Generation: -1}
+}
+
+func (standalone) SyncGroup(context.Context, group.SyncRequest) group.SyncResponse {
+	return group.SyncResponse{Err: errNoCoordinator}
+}
+
+func (standalone) Heartbeat(context.Context, group.HeartbeatRequest) error { return errNoCoordinator }
+
+func (standalone) LeaveGroup(context.Context, string, []group.LeaveMember) ([]error, error) {
+	return nil, errNoCoordinator
+}
+
+func (standalone) CommitOffsets(context.Context, group.CommitRequest) ([]group.PartitionError, error) {
+	return nil, errNoCoordinator
+}
+
+func (standalone) FetchOffsets(context.Context, string, []group.TopicPartition) ([]group.CommittedOffset, error) {
+	return nil, errNoCoordinator
+}
+
+func (standalone) DeleteOffsets(context.Context, string, []group.TopicPartition) ([]group.PartitionError, error) {
+	return nil, errNoCoordinator
+}
+
+func (standalone) DescribeGroup(context.Context, string) (group.GroupDescription, error) {
+	return group.GroupDescription{}, errNoCoordinator
+}
+
+func (standalone) ListGroups(context.Context, []string) ([]group.GroupListing, error) {
+	return nil, nil // no groups
+}
+
+func (standalone) DeleteGroup(context.Context, string) error { return errNoCoordinator }

@@ -32,6 +32,7 @@ type conn struct {
 	ctx    context.Context // cancelled when the connection is aborted
 	cancel context.CancelFunc
 	queue  chan *pending
+	host   string // the client's IP, as Kafka reports it ("/127.0.0.1")
 
 	stopping atomic.Bool // Shutdown asked the reader to stop
 }
@@ -53,8 +54,12 @@ func (p *pending) finish(resp kmsg.Response, err error) {
 
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
+	host := nc.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
 	return &conn{
-		s: s, nc: nc, ctx: ctx, cancel: cancel,
+		s: s, nc: nc, ctx: ctx, cancel: cancel, host: "/" + host,
 		log:   s.log.With("remote", nc.RemoteAddr().String()),
 		queue: make(chan *pending, maxPipelined),
 	}
@@ -162,7 +167,7 @@ func (c *conn) handle(frame []byte) *pending {
 		p.finish(nil, err)
 		return p
 	}
-	rc := &requestContext{s: c.s, clientID: h.clientID, version: h.version}
+	rc := &requestContext{s: c.s, clientID: h.clientID, version: h.version, clientHost: c.host}
 	r, err := c.call(h, func() (reply, error) { return a.handle(c.ctx, rc, req) })
 	switch {
 	case err != nil:

@@ -48,9 +48,11 @@
 // produce batch, happens before the handler returns), or does not answer at
 // all (acks=0 produce): the writer simply skips it, since Kafka sends
 // nothing and the client expects nothing. Which handlers answer later:
-// Produce with acks 1 or -1 (replication) and Fetch (the long poll); every
-// other handler, administration included, runs to completion in request
-// order, so a request pipelined after CreateTopics sees the topic. Kafka
+// Produce with acks 1 or -1 (replication), Fetch (the long poll), and
+// JoinGroup and SyncGroup, which wait for the other members of a rebalance
+// (join_group.go); every other handler, administration included, runs to
+// completion in request order, so a request pipelined after CreateTopics
+// sees the topic. Kafka
 // goes further and reads nothing more from a connection until it has
 // answered (muting it); Triad keeps reading while a fetch waits, which
 // clients cannot tell apart since answers stay in order.
@@ -79,6 +81,21 @@
 // only: a client can produce them at will. Errors inside a valid request are
 // not protocol errors: they travel as error codes (errors.go) in the
 // response, mapped from domain errors by one table (errmap.go).
+//
+// # Consumer groups
+//
+// The classic group protocol's APIs (FindCoordinator, JoinGroup, SyncGroup,
+// Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups,
+// ListGroups, DeleteGroups, OffsetDelete) translate between kmsg and
+// queue/group's vocabulary and leave every decision to the coordinator
+// behind the Backend (queue/group/doc.go). What stays here is the
+// versions' differences (which fields exist, where an error goes) and two
+// rules of the wire: a JoinGroup or SyncGroup abandoned because its
+// connection closed or the server shuts down gets no response (the
+// connection closes; Shutdown does not wait for a rebalance), and offsets
+// of topics that do not exist are neither committed nor reported
+// (UNKNOWN_TOPIC_OR_PARTITION on commit and delete, offset -1 on fetch),
+// as Kafka answers from its metadata.
 //
 // # Concurrency
 //

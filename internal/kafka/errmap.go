@@ -6,11 +6,13 @@ import (
 
 	"triad/internal/queue"
 	"triad/internal/queue/batch"
+	"triad/internal/queue/group"
 )
 
 // errorCodes is the front-end's one table from domain errors to Kafka error
-// codes (ARCHITECTURE.md, decision 5): the queue service's sentinels, and
-// the record-batch checker's, which the service may pass on unwrapped.
+// codes (ARCHITECTURE.md, decision 5): the queue service's sentinels, the
+// record-batch checker's, which the service may pass on unwrapped, and the
+// group coordinator's (queue/group/doc.go's table).
 // errors.Is matches wrapped errors; the first match wins, so an error that
 // wraps two sentinels takes the earlier row's code.
 var errorCodes = []struct {
@@ -49,6 +51,26 @@ var errorCodes = []struct {
 	{queue.ErrUnsupported, CodeInvalidRequest},
 	{queue.ErrStorage, CodeKafkaStorageError},
 
+	// The group coordinator. NOT_COORDINATOR before COORDINATOR_NOT_AVAILABLE:
+	// a Persist error wrapping ErrNotCoordinator comes back wrapped in
+	// ErrCoordinatorNotAvailable's message chain (group/doc.go).
+	{group.ErrNotCoordinator, CodeNotCoordinator},
+	{group.ErrCoordinatorLoadInProgress, CodeCoordinatorLoadInProgress},
+	{group.ErrCoordinatorNotAvailable, CodeCoordinatorNotAvailable},
+	{group.ErrOffsetMetadataTooLarge, CodeOffsetMetadataTooLarge},
+	{group.ErrIllegalGeneration, CodeIllegalGeneration},
+	{group.ErrInconsistentGroupProtocol, CodeInconsistentGroupProtocol},
+	{group.ErrInvalidGroupID, CodeInvalidGroupID},
+	{group.ErrUnknownMemberID, CodeUnknownMemberID},
+	{group.ErrInvalidSessionTimeout, CodeInvalidSessionTimeout},
+	{group.ErrRebalanceInProgress, CodeRebalanceInProgress},
+	{group.ErrNonEmptyGroup, CodeNonEmptyGroup},
+	{group.ErrGroupIDNotFound, CodeGroupIDNotFound},
+	{group.ErrMemberIDRequired, CodeMemberIDRequired},
+	{group.ErrGroupMaxSizeReached, CodeGroupMaxSizeReached},
+	{group.ErrFencedInstanceID, CodeFencedInstanceID},
+	{group.ErrGroupSubscribedToTopic, CodeGroupSubscribedToTopic},
+
 	{batch.ErrCorrupt, CodeCorruptMessage},
 	{batch.ErrInvalidRecord, CodeInvalidRecord}, // ErrUnsupportedMagic wraps it
 	{batch.ErrMessageTooLarge, CodeMessageTooLarge},
@@ -80,4 +102,11 @@ func errorMessage(err error) *string {
 	}
 	s := err.Error()
 	return &s
+}
+
+// abandoned reports whether a group call ended because its context did (the
+// connection closed or the server is shutting down): such a call gets no
+// response at all, the connection closes, as group/doc.go asks.
+func abandoned(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }

@@ -8,6 +8,7 @@ import (
 
 	"triad/internal/queue"
 	"triad/internal/queue/batch"
+	"triad/internal/queue/group"
 )
 
 func TestCodes(t *testing.T) {
@@ -71,5 +72,23 @@ func TestQueueErrorsMapped(t *testing.T) {
 	}
 	if errorMessage(nil) != nil || *errorMessage(queue.ErrTimeout) != queue.ErrTimeout.Error() {
 		t.Error("errorMessage")
+	}
+}
+
+// queue/group's table (group/doc.go), code by code.
+func TestGroupErrorsMapped(t *testing.T) {
+	for err, want := range map[error]int16{
+		group.ErrOffsetMetadataTooLarge: 12, group.ErrCoordinatorLoadInProgress: 14,
+		group.ErrCoordinatorNotAvailable: 15, group.ErrNotCoordinator: 16, group.ErrIllegalGeneration: 22,
+		group.ErrInconsistentGroupProtocol: 23, group.ErrInvalidGroupID: 24, group.ErrUnknownMemberID: 25,
+		group.ErrInvalidSessionTimeout: 26, group.ErrRebalanceInProgress: 27, group.ErrNonEmptyGroup: 68,
+		group.ErrGroupIDNotFound: 69, group.ErrMemberIDRequired: 79, group.ErrGroupMaxSizeReached: 81,
+		group.ErrFencedInstanceID: 82, group.ErrGroupSubscribedToTopic: 86,
+		// A persist failure that wraps both: NOT_COORDINATOR wins.
+		fmt.Errorf("group: persist: %w (%w)", group.ErrCoordinatorNotAvailable, group.ErrNotCoordinator): 16,
+	} {
+		if got := errorCode(fmt.Errorf("wrapped: %w", err)); got != want {
+			t.Errorf("errorCode(%v) = %s, want %d", err, CodeName(got), want)
+		}
 	}
 }

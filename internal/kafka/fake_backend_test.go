@@ -11,14 +11,18 @@ import (
 
 	"triad/internal/queue"
 	"triad/internal/queue/batch"
+	"triad/internal/queue/group"
 )
 
 // fakeBackend is an in-memory queue service on one node: topics of
 // partitions that store produced batches with their base offsets stamped,
-// fetches that long-poll for them, and topic administration. Tests drive
-// the handlers through it with real clients.
+// fetches that long-poll for them, topic administration, and a real group
+// coordinator (in memory, no rebalance delay, sessions from 100 ms) whose
+// coordinator is this node. Tests drive the handlers through it with real
+// clients.
 type fakeBackend struct {
-	srv *Server // for Cluster's default: this node alone
+	srv   *Server // for Cluster's default: this node alone
+	coord *group.Coordinator
 
 	// Fixed answers, for the metadata tests: cluster if ID is set, infos
 	// for topics the log does not hold.
@@ -62,8 +66,15 @@ var fakeDefaults = map[string]string{
 
 const fakeEpoch = 1
 
+// fakeMaxPartitions caps a topic's partitions: the fuzz target asks for
+// millions.
+const fakeMaxPartitions = 1000
+
 func newFakeBackend() *fakeBackend {
-	return &fakeBackend{topics: make(map[string]*fakeTopic), changed: make(chan struct{})}
+	return &fakeBackend{
+		topics: make(map[string]*fakeTopic), changed: make(chan struct{}),
+		coord: group.New(group.Config{InitialRebalanceDelay: -1, MinSessionTimeout: 100 * time.Millisecond}),
+	}
 }
 
 // withTopic adds a topic of n partitions.
@@ -327,7 +338,7 @@ func (f *fakeBackend) CreateTopics(_ context.Context, specs []queue.TopicSpec, v
 			errs[i] = fmt.Errorf("%w: %q", queue.ErrInvalidTopic, s.Name)
 		case f.topics[s.Name] != nil:
 			errs[i] = fmt.Errorf("%w: %s", queue.ErrTopicExists, s.Name)
-		case n <= 0:
+		case n <= 0 || n > fakeMaxPartitions:
 			errs[i] = queue.ErrInvalidPartitions
 		case s.ReplicationFactor > 1:
 			errs[i] = fmt.Errorf("%w: %d on one node", queue.ErrInvalidReplication, s.ReplicationFactor)
@@ -364,6 +375,8 @@ func (f *fakeBackend) CreatePartitions(_ context.Context, topic string, count in
 		return queue.ErrUnknownTopicOrPartition
 	case int(count) <= len(t.parts):
 		return fmt.Errorf("%w: topic has %d partitions, asked for %d", queue.ErrInvalidPartitions, len(t.parts), count)
+	case count > fakeMaxPartitions:
+		return fmt.Errorf("%w: at most %d partitions", queue.ErrInvalidPartitions, fakeMaxPartitions)
 	}
 	for !validateOnly && len(t.parts) < int(count) {
 		t.parts = append(t.parts, &fakeLog{})
@@ -444,4 +457,66 @@ func (f *fakeBackend) OffsetForLeaderEpoch(_ context.Context, topic string, part
 		return 0, fakeEpoch, nil // no batch before epoch 1
 	}
 	return l.end, fakeEpoch, nil
+}
+
+// Group coordination: this node coordinates every group.
+
+func (f *fakeBackend) FindCoordinator(_ context.Context, _ string, keyType int8) (queue.Broker, error) {
+	if keyType != 0 {
+		return queue.Broker{}, fmt.Errorf("%w: transactions", queue.ErrUnsupported)
+	}
+	return f.self(), nil
+}
+
+// groupCtx bounds a waiting group call by maxWait, if set (the fuzz
+// target's rebalances would otherwise wait for members that never rejoin).
+func (f *fakeBackend) groupCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if f.maxWait > 0 {
+		return context.WithTimeout(ctx, f.maxWait)
+	}
+	return ctx, func() {}
+}
+
+func (f *fakeBackend) JoinGroup(ctx context.Context, r group.JoinRequest) group.JoinResponse {
+	ctx, cancel := f.groupCtx(ctx)
+	defer cancel()
+	return f.coord.JoinGroup(ctx, r)
+}
+
+func (f *fakeBackend) SyncGroup(ctx context.Context, r group.SyncRequest) group.SyncResponse {
+	ctx, cancel := f.groupCtx(ctx)
+	defer cancel()
+	return f.coord.SyncGroup(ctx, r)
+}
+
+func (f *fakeBackend) Heartbeat(ctx context.Context, r group.HeartbeatRequest) error {
+	return f.coord.Heartbeat(ctx, r)
+}
+
+func (f *fakeBackend) LeaveGroup(ctx context.Context, g string, members []group.LeaveMember) ([]error, error) {
+	return f.coord.LeaveGroup(ctx, g, members)
+}
+
+func (f *fakeBackend) CommitOffsets(ctx context.Context, r group.CommitRequest) ([]group.PartitionError, error) {
+	return f.coord.CommitOffsets(ctx, r)
+}
+
+func (f *fakeBackend) FetchOffsets(_ context.Context, g string, parts []group.TopicPartition) ([]group.CommittedOffset, error) {
+	return f.coord.FetchOffsets(g, parts)
+}
+
+func (f *fakeBackend) DeleteOffsets(ctx context.Context, g string, parts []group.TopicPartition) ([]group.PartitionError, error) {
+	return f.coord.DeleteOffsets(ctx, g, parts)
+}
+
+func (f *fakeBackend) DescribeGroup(_ context.Context, g string) (group.GroupDescription, error) {
+	return f.coord.DescribeGroup(g), nil
+}
+
+func (f *fakeBackend) ListGroups(_ context.Context, states []string) ([]group.GroupListing, error) {
+	return f.coord.ListGroups(states), nil
+}
+
+func (f *fakeBackend) DeleteGroup(ctx context.Context, g string) error {
+	return f.coord.DeleteGroup(ctx, g)
 }

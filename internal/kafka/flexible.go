@@ -362,6 +362,154 @@ var flexSchemas = map[int16]func(w *flexWalker, version int16){
 		}
 		w.tags()
 	},
+	// FindCoordinatorRequest (3+): Key (≤3), KeyType int8, Keys []string
+	// (4+).
+	10: func(w *flexWalker, v int16) {
+		if v <= 3 {
+			w.compactBytes()
+		}
+		w.skip(1)
+		if v >= 4 {
+			w.compactArray(w.compactBytes)
+		}
+		w.tags()
+	},
+	// JoinGroupRequest (6+): Group, SessionTimeoutMs, RebalanceTimeoutMs
+	// int32, MemberId, GroupInstanceId (nullable), ProtocolType, Protocols
+	// of {Name, Metadata bytes}, Reason (8+, nullable).
+	11: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.skip(4 + 4)
+		w.compactBytes()
+		w.compactBytes()
+		w.compactBytes()
+		w.compactArray(func() {
+			w.compactBytes()
+			w.compactBytes()
+			w.tags()
+		})
+		if v >= 8 {
+			w.compactBytes()
+		}
+		w.tags()
+	},
+	// HeartbeatRequest (4+): Group, GenerationId int32, MemberId,
+	// GroupInstanceId (nullable).
+	12: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.skip(4)
+		w.compactBytes()
+		w.compactBytes()
+		w.tags()
+	},
+	// LeaveGroupRequest (4+): Group, Members of {MemberId,
+	// GroupInstanceId (nullable), Reason (5+, nullable)}.
+	13: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.compactArray(func() {
+			w.compactBytes()
+			w.compactBytes()
+			if v >= 5 {
+				w.compactBytes()
+			}
+			w.tags()
+		})
+		w.tags()
+	},
+	// SyncGroupRequest (4+): Group, GenerationId int32, MemberId,
+	// GroupInstanceId (nullable), ProtocolType and ProtocolName (5+,
+	// nullable), Assignments of {MemberId, Assignment bytes}.
+	14: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.skip(4)
+		w.compactBytes()
+		w.compactBytes()
+		if v >= 5 {
+			w.compactBytes()
+			w.compactBytes()
+		}
+		w.compactArray(func() {
+			w.compactBytes()
+			w.compactBytes()
+			w.tags()
+		})
+		w.tags()
+	},
+	// OffsetCommitRequest (8+): Group, GenerationIdOrMemberEpoch int32,
+	// MemberId, GroupInstanceId (nullable), Topics of {Name (≤9) or TopicId
+	// (10+), Partitions of {PartitionIndex int32, CommittedOffset int64,
+	// CommittedLeaderEpoch int32, CommittedMetadata (nullable)}}.
+	8: func(w *flexWalker, v int16) {
+		w.compactBytes()
+		w.skip(4)
+		w.compactBytes()
+		w.compactBytes()
+		w.compactArray(func() {
+			w.topicName(v, 9)
+			w.compactArray(func() {
+				w.skip(4 + 8 + 4)
+				w.compactBytes()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.tags()
+	},
+	// OffsetFetchRequest (6+): Group and Topics (nullable) of {Name,
+	// PartitionIndexes []int32} (≤7), or Groups of {GroupId, MemberId
+	// (9+, nullable), MemberEpoch int32 (9+), Topics (nullable) of {Name
+	// (≤9) or TopicId (10+), PartitionIndexes []int32}} (8+);
+	// RequireStable bool (7+).
+	9: func(w *flexWalker, v int16) {
+		topics := func(lastNamed int16) {
+			w.compactArray(func() {
+				w.topicName(v, lastNamed)
+				w.int32Array()
+				w.tags()
+			})
+		}
+		if v <= 7 {
+			w.compactBytes()
+			topics(7)
+		} else {
+			w.compactArray(func() {
+				w.compactBytes()
+				if v >= 9 {
+					w.compactBytes()
+					w.skip(4)
+				}
+				topics(9)
+				w.tags()
+			})
+		}
+		if v >= 7 {
+			w.skip(1)
+		}
+		w.tags()
+	},
+	// DescribeGroupsRequest (5+): Groups []string,
+	// IncludeAuthorizedOperations bool.
+	15: func(w *flexWalker, v int16) {
+		w.compactArray(w.compactBytes)
+		w.skip(1)
+		w.tags()
+	},
+	// ListGroupsRequest (3+): StatesFilter []string (4+), TypesFilter
+	// []string (5+).
+	16: func(w *flexWalker, v int16) {
+		if v >= 4 {
+			w.compactArray(w.compactBytes)
+		}
+		if v >= 5 {
+			w.compactArray(w.compactBytes)
+		}
+		w.tags()
+	},
+	// DeleteGroupsRequest (2+): GroupsNames []string.
+	42: func(w *flexWalker, v int16) {
+		w.compactArray(w.compactBytes)
+		w.tags()
+	},
 }
 
 // checkFlexible walks a flexible request body before kmsg decodes it.

@@ -36,6 +36,9 @@ type requestContext struct {
 	s        *Server
 	clientID *string
 	version  int16
+	// clientHost is the client's IP as Kafka reports it in DescribeGroups
+	// ("/127.0.0.1": Java's InetAddress.toString with no host name).
+	clientHost string
 }
 
 // api is one row of the dispatch table.
@@ -50,6 +53,15 @@ var defaultAPIs = map[int16]api{
 	1:  {fetchMin, fetchMax, handleFetch},
 	2:  {listOffsetsMin, listOffsetsMax, handleListOffsets},
 	3:  {0, metadataMax, handleMetadata},
+	8:  {0, offsetCommitMax, handleOffsetCommit},
+	9:  {0, offsetFetchMax, handleOffsetFetch},
+	10: {0, findCoordinatorMax, handleFindCoordinator},
+	11: {0, joinGroupMax, handleJoinGroup},
+	12: {0, heartbeatMax, handleHeartbeat},
+	13: {0, leaveGroupMax, handleLeaveGroup},
+	14: {0, syncGroupMax, handleSyncGroup},
+	15: {0, describeGroupsMax, handleDescribeGroups},
+	16: {0, listGroupsMax, handleListGroups},
 	18: {0, apiVersionsMax, handleAPIVersions},
 	19: {0, createTopicsMax, handleCreateTopics},
 	20: {0, deleteTopicsMax, handleDeleteTopics},
@@ -58,7 +70,9 @@ var defaultAPIs = map[int16]api{
 	32: {0, describeConfigsMax, handleDescribeConfigs},
 	33: {0, alterConfigsMax, handleAlterConfigs},
 	37: {0, createPartitionsMax, handleCreatePartitions},
+	42: {0, deleteGroupsMax, handleDeleteGroups},
 	44: {0, incrementalAlterConfigsMax, handleIncrementalAlterConfigs},
+	47: {0, offsetDeleteMax, handleOffsetDelete},
 	60: {0, describeClusterMax, handleDescribeCluster},
 }
 

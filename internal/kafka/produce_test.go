@@ -14,6 +14,7 @@ import (
 // startFake serves b, which learns the server's address for Metadata.
 func startFake(t *testing.T, b *fakeBackend) string {
 	t.Helper()
+	t.Cleanup(b.coord.Close) // after the server's shutdown (cleanups run last first)
 	_, addr := startServer(t, Config{NodeID: 1}, b, func(s *Server) { b.srv = s })
 	return addr
 }

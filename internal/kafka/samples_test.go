@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -198,3 +199,94 @@ var samples = map[int16]func(v int16) kmsg.Request{
 }
 
 func timeMilli(ms int64) time.Time { return time.UnixMilli(ms) }
+
+// Group samples: JoinGroup joins a group of its own per version (a fresh
+// group's first member is answered at once, with no rebalance delay in the
+// fake); the others name a group nobody joined and are answered at once.
+func init() {
+	samples[8] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrOffsetCommitRequest()
+		r.Version, r.Group, r.Generation, r.MemberID, r.InstanceID = v, "commits", -1, "", kmsg.StringPtr("i")
+		t := kmsg.NewOffsetCommitRequestTopic()
+		t.Topic, t.TopicID = sampleTopic, [16]byte{1}
+		p := kmsg.NewOffsetCommitRequestTopicPartition()
+		p.Partition, p.Offset, p.LeaderEpoch, p.Metadata = 1, 5, 1, kmsg.StringPtr("meta")
+		t.Partitions = append(t.Partitions, p)
+		r.Topics = append(r.Topics, t)
+		return r
+	}
+	samples[9] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrOffsetFetchRequest()
+		r.Version, r.Group, r.RequireStable = v, "commits", true
+		t := kmsg.NewOffsetFetchRequestTopic()
+		t.Topic, t.Partitions = sampleTopic, []int32{0, 1}
+		r.Topics = append(r.Topics, t)
+		g := kmsg.NewOffsetFetchRequestGroup()
+		g.Group, g.MemberID = "commits", kmsg.StringPtr("m")
+		gt := kmsg.NewOffsetFetchRequestGroupTopic()
+		gt.Topic, gt.TopicID, gt.Partitions = sampleTopic, [16]byte{1}, []int32{1}
+		g.Topics = append(g.Topics, gt)
+		r.Groups = append(r.Groups, g)
+		return r
+	}
+	samples[10] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrFindCoordinatorRequest()
+		r.Version, r.CoordinatorKey, r.CoordinatorKeys = v, "g", []string{"g", "h"}
+		return r
+	}
+	samples[11] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrJoinGroupRequest()
+		r.Version, r.Group, r.SessionTimeoutMillis, r.RebalanceTimeoutMillis = v, "join-v"+strconv.Itoa(int(v)), 10000, 1000
+		r.InstanceID, r.ProtocolType, r.Reason = kmsg.StringPtr("instance"), "consumer", kmsg.StringPtr("sample")
+		p := kmsg.NewJoinGroupRequestProtocol()
+		p.Name, p.Metadata = "range", []byte{0, 1}
+		r.Protocols = append(r.Protocols, p)
+		return r
+	}
+	samples[12] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrHeartbeatRequest()
+		r.Version, r.Group, r.Generation, r.MemberID, r.InstanceID = v, "nobody", 1, "m", kmsg.StringPtr("i")
+		return r
+	}
+	samples[13] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrLeaveGroupRequest()
+		r.Version, r.Group, r.MemberID = v, "nobody", "m"
+		m := kmsg.NewLeaveGroupRequestMember()
+		m.MemberID, m.InstanceID, m.Reason = "m", kmsg.StringPtr("i"), kmsg.StringPtr("done")
+		r.Members = append(r.Members, m)
+		return r
+	}
+	samples[14] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrSyncGroupRequest()
+		r.Version, r.Group, r.Generation, r.MemberID = v, "nobody", 1, "m"
+		r.InstanceID, r.ProtocolType, r.Protocol = kmsg.StringPtr("i"), kmsg.StringPtr("consumer"), kmsg.StringPtr("range")
+		a := kmsg.NewSyncGroupRequestGroupAssignment()
+		a.MemberID, a.MemberAssignment = "m", []byte{0, 1}
+		r.GroupAssignment = append(r.GroupAssignment, a)
+		return r
+	}
+	samples[15] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrDescribeGroupsRequest()
+		r.Version, r.Groups, r.IncludeAuthorizedOperations = v, []string{"nobody", "commits"}, true
+		return r
+	}
+	samples[16] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrListGroupsRequest()
+		r.Version, r.StatesFilter, r.TypesFilter = v, []string{"Empty"}, []string{"classic"}
+		return r
+	}
+	samples[42] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrDeleteGroupsRequest()
+		r.Version, r.Groups = v, []string{"nobody"}
+		return r
+	}
+	samples[47] = func(v int16) kmsg.Request {
+		r := kmsg.NewPtrOffsetDeleteRequest()
+		r.Version, r.Group = v, "commits"
+		t := kmsg.NewOffsetDeleteRequestTopic()
+		t.Topic = sampleTopic
+		t.Partitions = append(t.Partitions, kmsg.OffsetDeleteRequestTopicPartition{Partition: 1})
+		r.Topics = append(r.Topics, t)
+		return r
+	}
+}

@@ -82,6 +82,12 @@ type Server struct {
 	advert    queue.Broker // set by the first Serve unless configured
 	closed    bool
 	wg        sync.WaitGroup // every goroutine the server starts
+
+	// stopping ends when Shutdown starts: requests that wait on other
+	// clients (JoinGroup, SyncGroup) give up then rather than hold the
+	// shutdown for a rebalance timeout.
+	stopping    context.Context
+	stopWaiting context.CancelFunc
 }
 
 // NewServer builds a server over backend; Serve starts it. A nil backend is a
@@ -96,6 +102,7 @@ func NewServer(cfg Config, backend Backend) (*Server, error) {
 		conns:     make(map[*conn]struct{}),
 		advert:    queue.Broker{NodeID: cfg.NodeID, Host: cfg.AdvertisedHost, Port: cfg.AdvertisedPort},
 	}
+	s.stopping, s.stopWaiting = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -206,6 +213,7 @@ func (s *Server) accept(nc net.Conn) {
 // closes what is left at once (cancelling the handlers' contexts) and returns
 // ctx's error without waiting further.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopWaiting()
 	s.mu.Lock()
 	s.closed = true
 	for ln := range s.listeners {

@@ -27,8 +27,9 @@ var allowed = map[string][]string{
 	"transport":       {},
 	"coord":           {"raft", "storage", "transport"},
 	"benchcoord":      {},
+	"benchqueue":      {"config", "server"},
 	"kafka":           {"queue"},
-	"queue":           {"raft"},
+	"queue":           {"raft", "storage", "transport"}, // the last two in tests only
 	"queue/partition": {"raft", "queue/batch", "queue/producer"},
 	"queue/batch":     {},
 	"queue/producer":  {},

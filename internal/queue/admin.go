@@ -11,11 +11,11 @@ import (
 	"triad/internal/raft"
 )
 
-// Cluster describes the brokers: today, this node alone.
+// Cluster describes the brokers: every node that published its address.
+// Any node serves the admin APIs (they write the coordination store), so
+// each names itself the controller.
 func (s *Service) Cluster(context.Context) (ClusterInfo, error) {
-	self := s.cfg.Self()
-	self.NodeID = s.cfg.BrokerID
-	return ClusterInfo{ID: s.cfg.ClusterID, ControllerID: s.cfg.BrokerID, Brokers: []Broker{self}}, nil
+	return ClusterInfo{ID: s.cfg.ClusterID, ControllerID: s.cfg.BrokerID, Brokers: s.brokerList()}, nil
 }
 
 // TopicsQuery is what Metadata asks about topics.
@@ -66,18 +66,17 @@ func (s *Service) Topics(ctx context.Context, q TopicsQuery) ([]TopicInfo, error
 }
 
 func (s *Service) describe(name string, t *topic) TopicInfo {
-	ti := TopicInfo{Name: name}
+	ti := TopicInfo{Name: name, Internal: name == OffsetsTopic}
 	for i, r := range t.parts {
 		pi := PartitionInfo{ID: int32(i), Leader: -1, LeaderEpoch: -1}
-		for range r.nodes {
-			pi.Replicas = append(pi.Replicas, s.cfg.BrokerID)
+		for _, n := range r.nodes {
+			if b := s.brokerOf(n); b >= 0 {
+				pi.Replicas = append(pi.Replicas, b)
+			}
 		}
-		if r.p != nil {
-			if ld, err := s.host.Leadership(r.group); err == nil && ld.LeaderNode != 0 {
-				pi.LeaderEpoch = int32(ld.Term)
-				if ld.LeaderNode == s.cfg.NodeID {
-					pi.Leader = s.cfg.BrokerID
-				}
+		if node, term := s.leaderOf(r); node != 0 {
+			if b := s.brokerOf(node); b >= 0 {
+				pi.Leader, pi.LeaderEpoch = b, int32(term)
 			}
 		}
 		if pi.Leader < 0 {
@@ -102,9 +101,6 @@ func (s *Service) CreateTopics(ctx context.Context, specs []TopicSpec, validateO
 	return out
 }
 
-// nodes is how many nodes can hold replicas: this one, today.
-func (s *Service) nodes() []uint64 { return []uint64{s.cfg.NodeID} }
-
 func (s *Service) createTopic(ctx context.Context, sp TopicSpec, validateOnly bool) error {
 	if err := ValidTopicName(sp.Name); err != nil {
 		return err
@@ -116,7 +112,7 @@ func (s *Service) createTopic(ctx context.Context, sp TopicSpec, validateOnly bo
 	if n <= 0 {
 		return fmt.Errorf("%w: number of partitions must be larger than 0", ErrInvalidPartitions)
 	}
-	nodes := s.nodes()
+	nodes := s.nodes(ctx)
 	rf := int(sp.ReplicationFactor)
 	if rf == -1 {
 		rf = min(3, len(nodes))
@@ -154,7 +150,7 @@ func (s *Service) createTopic(ctx context.Context, sp TopicSpec, validateOnly bo
 	if !ok {
 		return fmt.Errorf("%w: topic '%s' already exists", ErrTopicExists, sp.Name)
 	}
-	t, err := s.install(rec, true)
+	t, err := s.install(rec)
 	if err != nil {
 		return err
 	}
@@ -261,12 +257,12 @@ func (s *Service) CreatePartitions(ctx context.Context, name string, count int32
 	rec := *t.rec
 	rec.Partitions = slices.Clone(rec.Partitions)
 	for i := have; i < count; i++ {
-		rec.Partitions = append(rec.Partitions, partitionRecord{Group: first + uint64(i-have), Replicas: place(s.nodes(), rf, int(i))})
+		rec.Partitions = append(rec.Partitions, partitionRecord{Group: first + uint64(i-have), Replicas: place(s.nodes(ctx), rf, int(i))})
 	}
 	if err := s.cat.UpdateTopic(ctx, name, rec.encode()); err != nil {
 		return fmt.Errorf("%w: store topic: %w", ErrStorage, err)
 	}
-	nt, err := s.install(&rec, true)
+	nt, err := s.install(&rec)
 	if err != nil {
 		return err
 	}
@@ -336,7 +332,7 @@ func (s *Service) AlterConfigs(ctx context.Context, name string, ops []ConfigOp,
 	if err := s.cat.UpdateTopic(ctx, name, rec.encode()); err != nil {
 		return fmt.Errorf("%w: store topic: %w", ErrStorage, err)
 	}
-	_, err := s.install(&rec, false)
+	_, err := s.install(&rec)
 	return err
 }
 
@@ -371,6 +367,9 @@ func (s *Service) ListOffsets(_ context.Context, name string, part int32, ts int
 	}
 	if err := checkEpoch(leaderEpoch, ld.Term); err != nil {
 		return Offset{}, err
+	}
+	if !r.p.CaughtUp(ld.Term) {
+		return Offset{}, fmt.Errorf("%w: %s-%d: the new leader is catching up", ErrLeaderNotAvailable, name, part)
 	}
 	o := Offset{Timestamp: -1, LeaderEpoch: int32(ld.Term)}
 	start, hw := r.p.Offsets()

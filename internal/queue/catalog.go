@@ -23,6 +23,28 @@ type Catalog interface {
 	// (raft group IDs, producer IDs), never handed out twice, and returns
 	// the first.
 	AllocateIDs(ctx context.Context, kind string, n uint64) (uint64, error)
+	// Put stores a record of a kind ("brokers": each node's Kafka
+	// address; "leaders": each partition's leader) under name.
+	Put(ctx context.Context, kind, name string, rec []byte) error
+	// Load returns every record of a kind, by name.
+	Load(ctx context.Context, kind string) (map[string][]byte, error)
+	// Watch calls changed, from one goroutine, after the queue's records
+	// change (topics, brokers, leaders), until ctx ends.
+	Watch(ctx context.Context, changed func()) error
+}
+
+// brokerRecord is a node's Kafka identity and address.
+type brokerRecord struct {
+	Node     uint64 `json:"node"`
+	BrokerID int32  `json:"broker_id"`
+	Host     string `json:"host"`
+	Port     int32  `json:"port"`
+}
+
+// leaderRecord is who leads a partition's group, as its leader wrote it.
+type leaderRecord struct {
+	Node uint64 `json:"node"`
+	Term uint64 `json:"term"`
 }
 
 // topicRecord is a topic as the catalog stores it (JSON).

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -41,6 +42,9 @@ func (s *Service) fetchOnce(req FetchRequest) ([]FetchResult, int, []<-chan stru
 	for i, fp := range req.Partitions {
 		fr := FetchResult{Topic: fp.Topic, Partition: fp.Partition, HighWatermark: -1, LogStartOffset: -1}
 		_, r, ld, err := s.lookup(fp.Topic, fp.Partition)
+		if err == nil && !r.p.CaughtUp(ld.Term) {
+			err = fmt.Errorf("%w: %s-%d: the new leader is catching up", ErrLeaderNotAvailable, fp.Topic, fp.Partition)
+		}
 		if err == nil && fp.LeaderEpoch >= 0 {
 			switch {
 			case int64(fp.LeaderEpoch) > int64(ld.Term):

@@ -25,6 +25,9 @@ type Config struct {
 	// Self returns this node's advertised Kafka address (the front-end
 	// knows it once it listens).
 	Self func() Broker
+	// Members returns the raft node IDs of the cluster's voting members,
+	// over which replicas are placed; nil: this node alone.
+	Members func(ctx context.Context) ([]uint64, error)
 	// AutoCreate creates unknown topics that Metadata asks for
 	// (auto.create.topics.enable, default true in Kafka).
 	AutoCreate bool
@@ -33,6 +36,13 @@ type Config struct {
 	// RetentionCheck is how often leaders apply retention
 	// (log.retention.check.interval.ms, 5 minutes).
 	RetentionCheck time.Duration
+	// OffsetsPartitions is the partition count of the consumer offsets
+	// topic (offsets.topic.num.partitions; Kafka's default is 50, Triad's
+	// 10: each partition is a raft group). Fixed once the topic exists.
+	OffsetsPartitions int32
+	// GroupInitialRebalanceDelay is group.initial.rebalance.delay.ms (3 s;
+	// negative: none).
+	GroupInitialRebalanceDelay time.Duration
 	// SnapshotEntries is how many entries a partition applies between
 	// snapshots of its (small) state; default 10000.
 	SnapshotEntries uint64
@@ -43,7 +53,7 @@ type Config struct {
 
 // DefaultConfig returns Kafka's defaults.
 func DefaultConfig() Config {
-	return Config{AutoCreate: true, DefaultPartitions: 3, RetentionCheck: 5 * time.Minute, SnapshotEntries: 10000}
+	return Config{AutoCreate: true, DefaultPartitions: 3, RetentionCheck: 5 * time.Minute, SnapshotEntries: 10000, OffsetsPartitions: 10}
 }
 
 // Service is the queue: topics of partitions, each a raft group on the
@@ -54,9 +64,13 @@ type Service struct {
 	cat  Catalog
 	log  *slog.Logger
 
-	mu     sync.RWMutex
-	topics map[string]*topic
-	closed bool
+	mu      sync.RWMutex
+	topics  map[string]*topic
+	brokers map[uint64]brokerRecord // by node, from the catalog (cluster.go)
+	leaders map[uint64]leaderRecord // by group, from the catalog
+	closed  bool
+
+	grp groups // consumer group coordination (groups.go)
 
 	pidMu         sync.Mutex
 	pidNext, pidN uint64 // a block of producer IDs reserved from the catalog
@@ -95,13 +109,18 @@ func New(cfg Config, host *raft.Host, cat Catalog) *Service {
 	if cfg.SnapshotEntries == 0 {
 		cfg.SnapshotEntries = d.SnapshotEntries
 	}
+	if cfg.OffsetsPartitions <= 0 {
+		cfg.OffsetsPartitions = d.OffsetsPartitions
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, host: host, cat: cat, log: cfg.Logger, topics: map[string]*topic{}, stop: make(chan struct{}), loaded: make(chan struct{})}
+	s := &Service{cfg: cfg, host: host, cat: cat, log: cfg.Logger, topics: map[string]*topic{}, brokers: map[uint64]brokerRecord{}, leaders: map[uint64]leaderRecord{}, stop: make(chan struct{}), loaded: make(chan struct{})}
+	s.initGroups()
+	return s
 }
 
 // Start loads every topic from the catalog and starts the replicas this
@@ -128,15 +147,22 @@ func (s *Service) Start() {
 			}
 		}
 		close(s.loaded)
-		s.wg.Add(2)
+		s.wg.Add(3)
 		go func() { defer s.wg.Done(); s.watchLeadership() }()
 		go func() { defer s.wg.Done(); s.retentionLoop() }()
+		go func() { defer s.wg.Done(); s.follow() }()
 	}()
 }
 
 func (s *Service) load() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if err := s.publishSelf(ctx); err != nil {
+		return fmt.Errorf("queue: publish this broker: %w", err)
+	}
+	if err := s.loadBrokersAndLeaders(ctx); err != nil {
+		return fmt.Errorf("queue: load brokers: %w", err)
+	}
 	recs, err := s.cat.LoadTopics(ctx)
 	if err != nil {
 		return fmt.Errorf("queue: load topics: %w", err)
@@ -146,7 +172,7 @@ func (s *Service) load() error {
 		if err != nil {
 			return fmt.Errorf("queue: topic %q: %w", name, err)
 		}
-		if _, err := s.install(rec, false); err != nil {
+		if _, err := s.install(rec); err != nil {
 			return err
 		}
 	}
@@ -175,23 +201,25 @@ func (s *Service) Close() {
 	s.mu.Unlock()
 	close(s.stop)
 	s.wg.Wait()
+	s.grp.coord.Close()
 }
 
-// install makes rec known and starts this node's replicas of it (a fresh
-// group whose only voter is this node campaigns at once when fresh).
-func (s *Service) install(rec *topicRecord, fresh bool) (*topic, error) {
+// install makes rec known and starts this node's replicas of it (a group
+// whose only voter is this node campaigns at once).
+func (s *Service) install(rec *topicRecord) (*topic, error) {
 	conf, err := parseConfigs(rec.Configs)
 	if err != nil {
 		return nil, fmt.Errorf("queue: topic %q: %w", rec.Name, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.topics[rec.Name]
-	if t == nil {
-		t = &topic{}
-		s.topics[rec.Name] = t
+	// A topic value is never changed once published (readers use it
+	// without the lock): a new one replaces it, sharing the replicas.
+	t := &topic{rec: rec, conf: conf}
+	if old := s.topics[rec.Name]; old != nil {
+		t.parts = slices.Clone(old.parts)
 	}
-	t.rec, t.conf = rec, conf
+	defer func() { s.topics[rec.Name] = t }()
 	for i, pr := range rec.Partitions {
 		if i < len(t.parts) {
 			continue
@@ -252,7 +280,7 @@ func (s *Service) lookup(name string, part int32) (*topic, *replica, raft.Leader
 		return nil, nil, raft.Leadership{}, fmt.Errorf("%w: %s-%d: %w", ErrStorage, name, part, err)
 	}
 	if !ld.IsLeader {
-		if ld.LeaderNode == 0 {
+		if ld.LeaderNode == 0 || s.brokerOf(ld.LeaderNode) < 0 {
 			return nil, nil, ld, fmt.Errorf("%w: %s-%d is electing", ErrLeaderNotAvailable, name, part)
 		}
 		return nil, nil, ld, fmt.Errorf("%w: %s-%d", ErrNotLeader, name, part)
@@ -272,6 +300,7 @@ func (s *Service) watchLeadership() {
 			return
 		case <-t.C:
 		}
+		s.offsetsLeadership()
 		for _, r := range s.localReplicas() {
 			ld, err := s.host.Leadership(r.group)
 			term, was := led[r.p]
@@ -281,6 +310,7 @@ func (s *Service) watchLeadership() {
 					r.p.LeadershipLost()
 				}
 				led[r.p] = ld.Term
+				s.recordLeadership(r.group, ld.Term)
 			case was:
 				r.p.LeadershipLost()
 				delete(led, r.p)

@@ -52,9 +52,22 @@ func startQueue(cfg config.Config, log *slog.Logger, c *coordinator) (_ *queueNo
 	qcfg.ClusterID = kcfg.ClusterID
 	qcfg.AutoCreate = cfg.Queue.AutoCreateTopics
 	qcfg.DefaultPartitions = int32(cfg.Queue.NumPartitions)
+	qcfg.Members = func(ctx context.Context) ([]uint64, error) {
+		resp, err := c.svc.MemberList(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		var ids []uint64
+		for _, m := range resp.Members {
+			if !m.IsLearner {
+				ids = append(ids, m.ID)
+			}
+		}
+		return ids, nil
+	}
 	qcfg.Self = func() queue.Broker { return queue.Broker{NodeID: kcfg.NodeID, Host: host, Port: int32(port)} }
 	qcfg.Logger = log.With("service", "queue")
-	q.svc = queue.New(qcfg, c.host, coordCatalog{svc: c.svc})
+	q.svc = queue.New(qcfg, c.host, coordCatalog{kv: c.api.KV(), svc: c.svc})
 	q.svc.Start()
 	q.api, err = kafka.NewServer(kcfg, queueBackend{q.svc})
 	if err != nil {

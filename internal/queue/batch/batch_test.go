@@ -225,3 +225,25 @@ func TestStamping(t *testing.T) {
 		t.Fatalf("kmsg reads %+v", rb)
 	}
 }
+
+func TestBuild(t *testing.T) {
+	recs := []Record{
+		{OffsetDelta: 0, Key: []byte("k0"), Value: []byte("v0")},
+		{OffsetDelta: 1, TimestampDelta: 5, Key: []byte("k1"), Value: nil},
+	}
+	raw := Build(recs, 1000)
+	bs, err := ParseBatches(raw, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bs[0]
+	if b.RecordCount != 2 || b.BaseTimestamp != 1000 || b.MaxTimestamp != 1005 || b.ProducerID != NoProducerID {
+		t.Fatalf("header %+v", b.Header)
+	}
+	it := NewRecordIterator(b.Records())
+	r0, _ := it.Next()
+	r1, ok := it.Next()
+	if !ok || string(r0.Key) != "k0" || r1.Value != nil || r1.OffsetDelta != 1 {
+		t.Fatalf("records %+v %+v", r0, r1)
+	}
+}

@@ -18,6 +18,10 @@ var (
 	ErrGroupIDNotFound           = errors.New("group: group id not found")
 	ErrNotCoordinator            = errors.New("group: not the coordinator for this group")
 	ErrCoordinatorNotAvailable   = errors.New("group: coordinator not available")
+	// ErrCoordinatorLoadInProgress: this node became the coordinator and
+	// is still reading the group's state from its offsets partition
+	// (COORDINATOR_LOAD_IN_PROGRESS, 14; clients retry).
+	ErrCoordinatorLoadInProgress = errors.New("group: coordinator load in progress")
 	ErrInvalidGroupID            = errors.New("group: invalid group id")
 	ErrGroupSubscribedToTopic    = errors.New("group: group is subscribed to the topic")
 	ErrOffsetMetadataTooLarge    = errors.New("group: offset metadata too large")

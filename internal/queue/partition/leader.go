@@ -240,3 +240,23 @@ func (p *Partition) LeadershipLost() {
 	}
 	l.term, l.inflight = 0, 0
 }
+
+// CatchUp waits (bounded by ctx) until this replica, leading at term, has
+// applied every entry of earlier terms: reads of the applied state then
+// see everything committed before this leader's own proposals.
+func (p *Partition) CatchUp(ctx context.Context, term uint64) error {
+	if err := p.predict(ctx, term); err != nil {
+		return err
+	}
+	p.lead.mu.Unlock()
+	return nil
+}
+
+// CaughtUp reports whether this replica, leading at term, has applied an
+// entry of its term — so every entry of earlier terms — and may serve
+// reads of the high watermark without showing an older one.
+func (p *Partition) CaughtUp(term uint64) bool {
+	p.lead.mu.Lock()
+	defer p.lead.mu.Unlock()
+	return p.lead.appliedTerm == term
+}

@@ -155,7 +155,12 @@ func (d *diskStorage) Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
 		}
 		return append([]*pb.Entry(nil), ents...), nil
 	}
-	ents, err := d.lg.Entries(lo-d.base, hi-d.base, maxSize)
+	// Read the files without holding mu, so that appends (the ready
+	// loop) do not wait for the disk; the log supports concurrent readers.
+	lg, base := d.lg, d.base
+	d.mu.RUnlock()
+	ents, err := lg.Entries(lo-base, hi-base, maxSize)
+	d.mu.RLock()
 	if err != nil {
 		if errors.Is(err, storage.ErrCompacted) {
 			return nil, raft.ErrCompacted
@@ -164,7 +169,7 @@ func (d *diskStorage) Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
 	}
 	out := make([]*pb.Entry, len(ents))
 	for k, e := range ents {
-		out[k] = &pb.Entry{Index: new(e.Index + d.base), Term: new(e.Term), Type: pb.EntryType(e.Type).Enum(), Data: e.Data}
+		out[k] = &pb.Entry{Index: new(e.Index + base), Term: new(e.Term), Type: pb.EntryType(e.Type).Enum(), Data: e.Data}
 	}
 	return out, nil
 }
@@ -292,12 +297,18 @@ func (d *diskStorage) read(lo, hi, maxBytes uint64) ([]Committed, error) {
 		}
 		return out, nil
 	}
-	ents, err := d.lg.Entries(lo-d.base, hi-d.base, maxBytes)
+	lg, base := d.lg, d.base
+	d.mu.RUnlock() // read the files without blocking appends (see Entries)
+	ents, err := lg.Entries(lo-base, hi-base, maxBytes)
+	d.mu.RLock()
 	if err != nil {
+		if errors.Is(err, storage.ErrClosed) {
+			err = fmt.Errorf("%w (the log was replaced by a snapshot install): %w", ErrLogDropped, err)
+		}
 		return nil, fmt.Errorf("raft: read entries [%d, %d): %w", lo, hi, err)
 	}
 	for _, e := range ents {
-		add(e.Index+d.base, e.Term, pb.EntryType(e.Type), e.Data)
+		add(e.Index+base, e.Term, pb.EntryType(e.Type), e.Data)
 	}
 	return out, nil
 }

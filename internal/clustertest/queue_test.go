@@ -8,7 +8,11 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"triad/internal/queue/batch"
 )
 
 // A topic replicated on three nodes: an idempotent acks=all producer
@@ -125,4 +129,97 @@ func firstDiff(a, b []string) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// min.insync.replicas counts the voters the leader has heard from
+// recently: with one of three nodes down, a topic that asks for 3 refuses
+// acks=all produces with NOT_ENOUGH_REPLICAS, while acks=1 still works
+// (a majority is up) — and once the node is back, acks=all works again.
+func TestQueueMinInsyncReplicas(t *testing.T) {
+	c := New(t, 3, Options{})
+	var seeds []string
+	for _, nd := range c.Nodes() {
+		seeds = append(seeds, nd.KafkaAddr())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	three := "3"
+	if _, err := adm.CreateTopic(ctx, 1, 3, map[string]*string{"min.insync.replicas": &three}, "strict"); err != nil {
+		t.Fatal(err)
+	}
+	var leader int32 = -1
+	for leader < 1 && ctx.Err() == nil {
+		md, err := adm.Metadata(ctx, "strict")
+		if err == nil {
+			leader = md.Topics["strict"].Partitions[0].Leader
+		}
+	}
+	// Stop a node that is not the leader.
+	var down *Node
+	var live []string
+	for _, nd := range c.Nodes() {
+		if down == nil && int32(nd.cfg.Queue.BrokerID) != leader {
+			down = nd
+			continue
+		}
+		live = append(live, nd.KafkaAddr())
+	}
+	down.Stop()
+	// Raw produce requests: the error code itself, without the client's
+	// retries (kgo retries NOT_ENOUGH_REPLICAS until its delivery timeout).
+	// kgo stamps its own acks setting on requests, hence a client per acks.
+	cl1, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl1.Close()
+	produce := func(acks int16) int16 {
+		via := cl
+		if acks == 1 {
+			via = cl1
+		}
+		req := kmsg.NewPtrProduceRequest()
+		req.Acks, req.TimeoutMillis = acks, 5000
+		rt := kmsg.NewProduceRequestTopic()
+		rt.Topic = "strict"
+		rp := kmsg.NewProduceRequestTopicPartition()
+		rp.Records = batch.Build([]batch.Record{{Value: []byte("x")}}, time.Now().UnixMilli())
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		kresp, err := via.Broker(int(leader)).Request(ctx, req)
+		if err != nil {
+			t.Fatalf("produce: %v", err)
+		}
+		return kresp.(*kmsg.ProduceResponse).Topics[0].Partitions[0].ErrorCode
+	}
+	for {
+		code := produce(-1)
+		if code == kerr.NotEnoughReplicas.Code {
+			break
+		}
+		if code != 0 || ctx.Err() != nil {
+			t.Fatalf("acks=all with a replica down answered %v, want NOT_ENOUGH_REPLICAS once the leader notices", kerr.ErrorForCode(code))
+		}
+		<-time.After(50 * time.Millisecond)
+	}
+	if code := produce(1); code != 0 {
+		t.Fatalf("acks=1 with a majority up: %v", kerr.ErrorForCode(code))
+	}
+	down.Start()
+	for {
+		code := produce(-1)
+		if code == 0 {
+			break
+		}
+		if code != kerr.NotEnoughReplicas.Code || ctx.Err() != nil {
+			t.Fatalf("acks=all after the replica returned: %v", kerr.ErrorForCode(code))
+		}
+		<-time.After(50 * time.Millisecond)
+	}
 }

@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	"queue/batch":     {},
 	"queue/producer":  {},
 	"queue/group":     {},
-	"clustertest":     {"config", "server", "coord", "raft", "transport", "storage"},
+	"clustertest":     {"config", "server", "coord", "raft", "transport", "storage", "queue"},
 	"lint":            {},
 	"e2e":             {"app", "config", "server", "resp", "cache", "storage", "storage/vfs"},
 }

@@ -47,11 +47,31 @@
 // start that retention.ms and retention.bytes ask for and logs it; every
 // replica applies it and lets its raft log drop whole segments below.
 //
+// # Clusters
+//
+// Replicas are placed over the coordination cluster's voting members when
+// a topic is created. Each node publishes its broker id and Kafka address
+// (/triad/queue/brokers/<node>), each partition leader its leadership
+// (/triad/queue/leaders/<group>), and every node follows the catalog
+// through a watch: it starts its replicas of topics created elsewhere,
+// removes deleted ones, and answers Metadata with every partition's
+// leader. Catalog writes go through the etcd front-end in-process, so a
+// follower's are forwarded to the coordination leader.
+//
+// # Consumer groups
+//
+// Groups' state and committed offsets are records of __consumer_offsets
+// (Kafka's key and value formats), a topic whose partitions are raft
+// groups like any other; a group's coordinator is the leader of partition
+// abs(hash(group)) mod 10 (groups.go). On becoming leader of an offsets
+// partition a node reads it from the start into its coordinator (requests
+// meanwhile get COORDINATOR_LOAD_IN_PROGRESS); on losing it, it unloads
+// those groups.
+//
 // # Not yet
 //
-// Consumer groups (package group holds the coordinator, not yet wired to
-// the front-end or persisted), cleanup.policy=compact, transactions,
-// leadership recorded in the coordination store for multi-node Metadata,
-// and replica placement over the cluster's members (topics are placed on
-// this node; see nodes()).
+// cleanup.policy=compact (so __consumer_offsets keeps every commit),
+// transactions, moving replicas off a node that is gone for good, and
+// zero-copy fetch (reads copy the stored batches out of the segment
+// files).
 package queue

@@ -205,8 +205,9 @@ type Status struct {
 	Applied    uint64 // by the state machine
 	Voters     []uint64
 	Learners   []uint64
-	// RecentVoters, on the leader, counts the voters it has heard from
-	// within the last election timeout, itself included (0 elsewhere).
+	// RecentVoters, on the leader, counts the voters it has received a
+	// message from within the last election timeout, itself included (0
+	// elsewhere).
 	RecentVoters int
 	Err          error // non-nil once the group stopped on a storage failure
 }
@@ -217,6 +218,10 @@ func (h *Host) Status(groupID uint64) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	// A voter is recent if a message from it arrived within an election
+	// timeout (raft's own RecentActive flags proved unreliable here: they
+	// stayed set for a stopped peer).
+	recent := time.Duration(h.cfg.ElectionTicks) * h.cfg.TickInterval
 	g.mu.Lock()
 	st := g.rn.Status()
 	s := Status{
@@ -227,7 +232,7 @@ func (h *Host) Status(groupID uint64) (Status, error) {
 	}
 	for id := range st.Config.Voters.IDs() {
 		s.Voters = append(s.Voters, id)
-		if pr, ok := st.Progress[id]; s.IsLeader && ok && (pr.RecentActive || id == g.replica) {
+		if s.IsLeader && (id == g.replica || time.Since(g.heard[id]) < recent) {
 			s.RecentVoters++
 		}
 	}

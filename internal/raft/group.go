@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -37,6 +38,7 @@ type group struct {
 	nodes   map[uint64]uint64 // replica → node, for addressing messages
 	removed map[uint64]bool
 	reads   map[uint64]chan uint64 // ReadIndex requests by context
+	heard   map[uint64]time.Time   // replica → when a message from it last arrived
 	failed  error                  // sticky storage failure: the group stops
 
 	// Owned by the ready loop.

@@ -153,6 +153,7 @@ func (h *Host) CreateGroup(cfg GroupConfig) error {
 		nodes:     make(map[uint64]uint64),
 		removed:   make(map[uint64]bool),
 		reads:     make(map[uint64]chan uint64),
+		heard:     make(map[uint64]time.Time),
 	}
 	if !g.retain {
 		g.st = raft.NewMemoryStorage()
@@ -556,6 +557,7 @@ func (g *group) step(from uint64, m *pb.Message) bool {
 	if !g.removed[m.GetFrom()] {
 		g.nodes[m.GetFrom()] = from // learn where replies go
 	}
+	g.heard[m.GetFrom()] = time.Now()
 	if err := g.rn.Step(m); err != nil {
 		g.h.log.Debug("raft: step", "group", g.id, "from", from, "err", err)
 		return false

@@ -230,10 +230,17 @@ func (h *snapHeader) term() uint64 {
 }
 
 func (g *group) openLog(base uint64) (*storage.Log, error) {
-	lg, err := storage.OpenLog(g.h.cfg.FS, g.logDir(base), storage.Options{
+	opts := storage.Options{
 		SegmentBytes: g.h.cfg.SegmentBytes,
 		Logger:       g.h.log.With("group", g.id),
-	})
+	}
+	if g.retain {
+		// A retained log carries bulk data (record batches): zero-filling
+		// ahead of it would write every byte twice. Its fsyncs then also
+		// commit the file's new size, which costs less than the zeros.
+		opts.PreallocBytes = -1
+	}
+	lg, err := storage.OpenLog(g.h.cfg.FS, g.logDir(base), opts)
 	if err != nil {
 		return nil, fmt.Errorf("raft: group %d: %w", g.id, err)
 	}

@@ -25,11 +25,13 @@
 //
 // A produce reaches the partition's leader, which validates the batch
 // (CRC, size, codec, producer sequence), stamps its offset and proposes
-// it; it is answered once the entry is committed — on a quorum's disks:
-// raft voters fsync before acknowledging — and applied. acks=1 is
-// answered at the same point (stronger than Kafka's leader-only append),
-// acks=0 not at all. Nothing acknowledged can be lost to a crash of a
-// minority of the replicas; with one node, to nothing but the disk.
+// it. acks=all is answered once the entry is committed — on a quorum's
+// disks: raft voters fsync before acknowledging — and applied: nothing
+// so acknowledged can be lost to a crash of a minority of the replicas
+// (with one node, to nothing but the disk). acks=1 is answered once the
+// entry is fsynced on the leader (raft.GroupConfig.Persisted), as Kafka's
+// leader append: a failover before it commits can lose it. acks=0 is not
+// answered.
 // min.insync.replicas counts the voters the leader heard from within an
 // election timeout and refuses acks=all produces below it.
 //

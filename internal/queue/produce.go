@@ -13,10 +13,10 @@ import (
 )
 
 // Produce appends each partition's records now, in order, and returns a
-// function that waits for the outcomes. Every produce is answered once
-// its entry is committed and applied — for acks=1 too, which is stronger
-// than Kafka's leader-append (Triad's leader acknowledges nothing that a
-// failover can lose). acks=0 callers wait for nothing.
+// function that waits for the outcomes: acks=all once the entry is
+// committed (durable on a majority) and applied; acks=1, as Kafka, once
+// it is durable on the leader's own disk (a failover before it commits
+// can lose it); acks=0 callers wait for nothing.
 func (s *Service) Produce(ctx context.Context, reqs []ProduceRequest) func(context.Context) []ProduceResult {
 	out := make([]ProduceResult, len(reqs))
 	tickets := make([]*partition.Ticket, len(reqs))
@@ -37,7 +37,12 @@ func (s *Service) Produce(ctx context.Context, reqs []ProduceRequest) func(conte
 			if reqs[i].Timeout > 0 {
 				wctx, cancel = context.WithTimeout(ctx, reqs[i].Timeout)
 			}
-			r := tk.Wait(wctx)
+			var r partition.Result
+			if reqs[i].Acks == 1 {
+				r = tk.WaitLocal(wctx)
+			} else {
+				r = tk.Wait(wctx)
+			}
 			cancel()
 			out[i] = ProduceResult{Err: mapErr(r.Err), BaseOffset: r.BaseOffset, LogAppendTime: -1, LogStartOffset: r.LogStartOffset}
 			if r.Err != nil {

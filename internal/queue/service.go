@@ -230,6 +230,7 @@ func (s *Service) install(rec *topicRecord) (*topic, error) {
 			p := partition.New(partition.Config{Topic: rec.Name, Partition: int32(i), Producer: producer.Config{}, Logger: s.log}, lg)
 			err := s.host.CreateGroup(raft.GroupConfig{
 				ID: pr.Group, Peers: pr.Replicas, StateMachine: p, RetainLog: true, SnapshotEntries: s.cfg.SnapshotEntries,
+				Persisted: p.Persisted,
 			})
 			if err != nil && !errors.Is(err, raft.ErrGroupExists) {
 				return nil, fmt.Errorf("queue: topic %q partition %d: %w", rec.Name, i, err)

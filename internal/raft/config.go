@@ -133,6 +133,12 @@ type GroupConfig struct {
 	// ReadEntries serves committed entries from it. Raft reads old
 	// entries from disk, so lagging followers catch up from the log.
 	RetainLog bool
+	// Persisted, if set, is called from the ready loop with the data of
+	// the normal entries this replica has just made durable on its own
+	// disk (before they are sent to peers, and possibly before they
+	// commit): a leader answers "written locally" (Kafka's acks=1) from
+	// it. It must return quickly and must not call the host.
+	Persisted func(data [][]byte)
 }
 
 // StateMachine is what a group replicates. Its methods are called from the

@@ -21,14 +21,15 @@ import (
 
 // group is one raft replica hosted on this node.
 type group struct {
-	h       *Host
-	id      uint64
-	replica uint64
-	dir     string
-	sm      StateMachine
-	st      logStorage   // raft.MemoryStorage, or disk when retain
-	disk    *diskStorage // set when the group retains its log
-	retain  bool
+	h         *Host
+	id        uint64
+	replica   uint64
+	dir       string
+	sm        StateMachine
+	st        logStorage   // raft.MemoryStorage, or disk when retain
+	disk      *diskStorage // set when the group retains its log
+	retain    bool
+	persisted func(data [][]byte) // GroupConfig.Persisted
 	// snapEvery is how many applied entries separate two snapshots.
 	snapEvery uint64
 

@@ -150,6 +150,7 @@ func (h *Host) CreateGroup(cfg GroupConfig) error {
 		snapEvery: cmp.Or(cfg.SnapshotEntries, h.cfg.SnapshotEntries),
 		dir:       filepath.Join(h.cfg.Dir, fmt.Sprintf("group-%020d", cfg.ID)),
 		retain:    cfg.RetainLog,
+		persisted: cfg.Persisted,
 		nodes:     make(map[uint64]uint64),
 		removed:   make(map[uint64]bool),
 		reads:     make(map[uint64]chan uint64),
@@ -368,6 +369,17 @@ func (h *Host) cycle() bool {
 		if w.err != nil {
 			w.g.fail(w.err)
 			continue
+		}
+		if w.g.persisted != nil && len(w.rd.Entries) > 0 {
+			var data [][]byte
+			for _, e := range w.rd.Entries {
+				if e.GetType() == pb.EntryNormal && len(e.GetData()) > 0 {
+					data = append(data, e.GetData())
+				}
+			}
+			if len(data) > 0 {
+				w.g.persisted(data)
+			}
 		}
 		w.g.mu.Lock()
 		for _, m := range w.rd.Messages {

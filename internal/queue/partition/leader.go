@@ -2,6 +2,7 @@ package partition
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -43,15 +44,24 @@ type leader struct {
 	appliedTerm uint64
 	appliedCh   chan struct{} // closed and replaced by applied
 	ids         atomic.Uint64
+
+	// localMu guards local, the proposals waiting to be durable on this
+	// replica (acks=1); separate from mu so that the ready loop, which
+	// reports persistence, never waits for a produce being stamped.
+	localMu sync.Mutex
+	local   map[uint64]chan struct{}
 }
 
 type waiter struct {
-	term uint64
-	ch   chan Result // buffered 1
+	term   uint64
+	ch     chan Result   // buffered 1
+	offset int64         // the stamped base offset; -1 for a predicted duplicate
+	local  chan struct{} // closed once the entry is durable on this replica's disk
 }
 
 func (l *leader) init() {
 	l.pending = make(map[uint64]*waiter)
+	l.local = make(map[uint64]chan struct{})
 	l.appliedCh = make(chan struct{})
 }
 
@@ -66,6 +76,9 @@ func (l *leader) applied(term uint64) {
 
 // complete hands an applied proposal's result to its waiter.
 func (l *leader) complete(id uint64, res Result) {
+	l.localMu.Lock()
+	delete(l.local, id)
+	l.localMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := l.pending[id]
@@ -92,6 +105,27 @@ func (l *leader) reset() {
 // Ticket is a proposed produce; Wait returns its result.
 type Ticket struct {
 	w *waiter
+	p *Partition
+}
+
+// WaitLocal waits until the produce's entry is durable on the leader's own
+// disk (Kafka's acks=1: it may not be committed yet, and a failover can
+// lose it), or until its final result if that comes first, or ctx ends.
+// A predicted duplicate waits for the final result (the original's
+// offsets).
+func (t Ticket) WaitLocal(ctx context.Context) Result {
+	if t.w.offset < 0 {
+		return t.Wait(ctx)
+	}
+	select {
+	case <-t.w.local:
+		start, _ := t.p.Offsets()
+		return Result{BaseOffset: t.w.offset, LogStartOffset: start}
+	case r := <-t.w.ch:
+		return r
+	case <-ctx.Done():
+		return Result{BaseOffset: -1, Err: ctx.Err()}
+	}
 }
 
 // Wait waits for the produce's result: once its entry is applied (it is
@@ -153,11 +187,17 @@ func (p *Partition) Produce(ctx context.Context, records []byte, opts ProduceOpt
 		batch.SetLeaderEpoch(b.Raw, int32(opts.Term))
 	}
 	id := l.ids.Add(1)
-	w := &waiter{term: opts.Term, ch: make(chan Result, 1)}
+	w := &waiter{term: opts.Term, ch: make(chan Result, 1), offset: offset, local: make(chan struct{})}
 	l.pending[id] = w
+	l.localMu.Lock()
+	l.local[id] = w.local
+	l.localMu.Unlock()
 	data := encodeEntry(entry{kind: kindProduce, id: id, time: opts.NowMs, offset: offset, body: b.Raw})
 	if err := propose(data); err != nil {
 		delete(l.pending, id)
+		l.localMu.Lock()
+		delete(l.local, id)
+		l.localMu.Unlock()
 		l.resync = true
 		return Ticket{}, err
 	}
@@ -168,7 +208,7 @@ func (p *Partition) Produce(ctx context.Context, records []byte, opts ProduceOpt
 			l.producers.Record(pb, offset, b.MaxTimestamp, opts.NowMs)
 		}
 	}
-	return Ticket{w: w}, nil
+	return Ticket{w: w, p: p}, nil
 }
 
 // ProposeLogStart proposes moving the log start offset to offset
@@ -199,12 +239,15 @@ func (p *Partition) predict(ctx context.Context, term uint64) error {
 			if l.term != term {
 				// Proposals of earlier terms were applied before this
 				// term's first entry, or were discarded: they never will.
+				l.localMu.Lock()
 				for id, w := range l.pending {
 					if w.term != term {
 						delete(l.pending, id)
+						delete(l.local, id)
 						w.ch <- Result{BaseOffset: -1, Err: errStale}
 					}
 				}
+				l.localMu.Unlock()
 			}
 			p.mu.RLock()
 			next, snap := p.st.next, p.st.producers.Snapshot()
@@ -234,10 +277,13 @@ func (p *Partition) LeadershipLost() {
 	l := &p.lead
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.localMu.Lock()
 	for id, w := range l.pending {
 		delete(l.pending, id)
+		delete(l.local, id)
 		w.ch <- Result{BaseOffset: -1, Err: errStale}
 	}
+	l.localMu.Unlock()
 	l.term, l.inflight = 0, 0
 }
 
@@ -259,4 +305,26 @@ func (p *Partition) CaughtUp(term uint64) bool {
 	p.lead.mu.Lock()
 	defer p.lead.mu.Unlock()
 	return p.lead.appliedTerm == term
+}
+
+// Persisted is the raft group's report (raft.GroupConfig.Persisted) that
+// entries are durable on this replica's disk: it releases their acks=1
+// waiters. Called from the host's ready loop; it only takes localMu.
+func (p *Partition) Persisted(data [][]byte) {
+	l := &p.lead
+	l.localMu.Lock()
+	defer l.localMu.Unlock()
+	if len(l.local) == 0 {
+		return
+	}
+	for _, d := range data {
+		if len(d) < headerSize || d[0] != kindProduce {
+			continue
+		}
+		id := binary.BigEndian.Uint64(d[1:])
+		if ch := l.local[id]; ch != nil {
+			close(ch)
+			delete(l.local, id)
+		}
+	}
 }

@@ -271,3 +271,28 @@ func FuzzDecodeEntry(f *testing.F) {
 		}
 	})
 }
+
+// acks=1: a produce is answered once its entry is durable on the leader's
+// disk (the raft host's Persisted report), before it is committed.
+func TestWaitLocalBeforeCommit(t *testing.T) {
+	p, l, applied := newTestPartition(t)
+	produce(t, p, l, applied, buildBatch(2, 0, -1, -1)) // offsets 0–1
+	tk, err := p.Produce(context.Background(), buildBatch(3, 0, -1, -1), ProduceOptions{Term: 1}, l.propose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	data := l.ents[len(l.ents)-1].Data
+	l.mu.Unlock()
+	p.Persisted([][]byte{data}) // durable here; not applied (committed) yet
+	if r := tk.WaitLocal(context.Background()); r.Err != nil || r.BaseOffset != 2 {
+		t.Fatalf("WaitLocal: %+v", r)
+	}
+	if _, hw := p.Offsets(); hw != 2 {
+		t.Fatalf("hw %d: the entry was applied before the local answer", hw)
+	}
+	l.applyAll(applied)
+	if r := tk.Wait(context.Background()); r.Err != nil || r.BaseOffset != 2 {
+		t.Fatalf("Wait: %+v", r)
+	}
+}

@@ -8,13 +8,19 @@ import (
 
 // Fetch reads every asked partition from its leader replica here and,
 // while fewer than MinBytes came back and MaxWait has not passed, waits
-// for any of them to grow (long poll) and reads again. Records are whole
+// for any of them to grow (long poll) and reads again; Close ends the
+// wait, as does Drain (a shutdown does not wait for long polls). Records are whole
 // batches as stored; the first partition with data gets at least one
 // batch even past MaxBytes, as Kafka does.
 func (s *Service) Fetch(ctx context.Context, req FetchRequest) ([]FetchResult, error) {
 	deadline := time.Now().Add(req.MaxWait)
 	for {
 		res, total, changed := s.fetchOnce(req)
+		select {
+		case <-s.draining: // shutting down: answer with what there is
+			return res, nil
+		default:
+		}
 		if total >= int(req.MinBytes) || req.MaxWait <= 0 || len(changed) == 0 {
 			return res, nil
 		}
@@ -22,7 +28,7 @@ func (s *Service) Fetch(ctx context.Context, req FetchRequest) ([]FetchResult, e
 		if wait <= 0 {
 			return res, nil
 		}
-		if !waitAny(ctx, changed, wait) {
+		if !waitAny(ctx, append(changed, s.draining), wait) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}

@@ -78,8 +78,10 @@ type Service struct {
 	loaded  chan struct{} // closed once the topics are loaded
 	loadErr error         // set before loaded closes, if loading failed for good
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop      chan struct{}
+	draining  chan struct{} // closed by Drain: long polls answer at once
+	drainOnce sync.Once
+	wg        sync.WaitGroup
 }
 
 // topic is a topic as this node knows it.
@@ -118,7 +120,7 @@ func New(cfg Config, host *raft.Host, cat Catalog) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{cfg: cfg, host: host, cat: cat, log: cfg.Logger, topics: map[string]*topic{}, brokers: map[uint64]brokerRecord{}, leaders: map[uint64]leaderRecord{}, stop: make(chan struct{}), loaded: make(chan struct{})}
+	s := &Service{cfg: cfg, host: host, cat: cat, log: cfg.Logger, topics: map[string]*topic{}, brokers: map[uint64]brokerRecord{}, leaders: map[uint64]leaderRecord{}, stop: make(chan struct{}), draining: make(chan struct{}), loaded: make(chan struct{})}
 	s.initGroups()
 	return s
 }
@@ -189,6 +191,10 @@ func (s *Service) ready(ctx context.Context) error {
 	}
 }
 
+// Drain makes waiting fetches answer now with what they have, and later
+// ones not wait: the first step of a graceful shutdown.
+func (s *Service) Drain() { s.drainOnce.Do(func() { close(s.draining) }) }
+
 // Close stops the background loops. The partitions' groups stop with the
 // host.
 func (s *Service) Close() {
@@ -199,6 +205,7 @@ func (s *Service) Close() {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.Drain()
 	close(s.stop)
 	s.wg.Wait()
 	s.grp.coord.Close()

@@ -80,6 +80,7 @@ func startQueue(cfg config.Config, log *slog.Logger, c *coordinator) (_ *queueNo
 func (q *queueNode) serve() error { return q.api.Serve(q.ln) }
 
 func (q *queueNode) stop(ctx context.Context) error {
+	q.svc.Drain() // long polls answer now, so the front-end's shutdown need not wait for them
 	err := q.api.Shutdown(ctx)
 	q.svc.Close()
 	return err

@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"benchqueue":      {"config", "server"},
 	"kafka":           {"queue"},
 	"queue":           {"raft", "storage", "transport"}, // the last two in tests only
-	"queue/partition": {"raft", "queue/batch", "queue/producer"},
+	"queue/partition": {"raft", "storage", "queue/batch", "queue/producer"},
 	"queue/batch":     {},
 	"queue/producer":  {},
 	"queue/group":     {},

@@ -98,9 +98,15 @@ type testNode struct {
 	host *raft.Host
 	tn   *memnet.Node
 	svc  *Service
+	cat  Catalog
 }
 
 func startTestNode(t *testing.T, fs vfs.FS, cat Catalog) *testNode {
+	t.Helper()
+	return startTestNodeWith(t, fs, cat, nil)
+}
+
+func startTestNodeWith(t *testing.T, fs vfs.FS, cat Catalog, tweak func(*Config)) *testNode {
 	t.Helper()
 	relay := &transport.Relay{}
 	tn := memnet.New().NewNode(1, relay, relay)
@@ -112,9 +118,12 @@ func startTestNode(t *testing.T, fs vfs.FS, cat Catalog) *testNode {
 	cfg := DefaultConfig()
 	cfg.NodeID = 1
 	cfg.Self = func() Broker { return Broker{Host: "127.0.0.1", Port: 9092} }
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	svc := New(cfg, h, cat)
 	svc.Start()
-	return &testNode{host: h, tn: tn, svc: svc}
+	return &testNode{host: h, tn: tn, svc: svc, cat: cat}
 }
 
 func (n *testNode) stop() {

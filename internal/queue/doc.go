@@ -70,10 +70,20 @@
 // meanwhile get COORDINATOR_LOAD_IN_PROGRESS); on losing it, it unloads
 // those groups.
 //
+// # Compaction
+//
+// cleanup.policy=compact: every RetentionCheck each replica rewrites the
+// sealed segments of its log that lie below its latest snapshot
+// (partition.Compact, storage.Log.Rewrite), keeping each key's latest
+// record at its offset; batches keep their base offset and last offset
+// delta, and one whose records all go stays empty (KAFKA-5443). Records
+// without a key and tombstones (null values) stay. Replicas compact on
+// their own schedules; the latest value of every key is the same
+// everywhere.
+//
 // # Not yet
 //
-// cleanup.policy=compact (so __consumer_offsets keeps every commit),
-// transactions, moving replicas off a node that is gone for good, and
-// zero-copy fetch (reads copy the stored batches out of the segment
-// files).
+// Transactions, moving replicas off a node that is gone for good,
+// deleting tombstones after delete.retention.ms, and zero-copy fetch
+// (reads copy the stored batches out of the segment files).
 package queue

@@ -59,7 +59,7 @@ func groupPartition(groupID string, n int) int32 {
 }
 
 // ensureOffsetsTopic creates the offsets topic on first use, as Kafka
-// does. Its records are kept until compaction exists (retention.ms -1).
+// does: compacted, so only each key's latest record stays.
 func (s *Service) ensureOffsetsTopic(ctx context.Context) (*topic, error) {
 	if err := s.ready(ctx); err != nil {
 		return nil, err
@@ -72,7 +72,8 @@ func (s *Service) ensureOffsetsTopic(ctx context.Context) (*topic, error) {
 	}
 	err := s.createTopic(ctx, TopicSpec{
 		Name: OffsetsTopic, Partitions: s.cfg.OffsetsPartitions, ReplicationFactor: -1,
-		Configs: map[string]string{ConfigRetentionMs: "-1"},
+		// Kafka's offsets topic settings: compacted, 100 MiB segments.
+		Configs: map[string]string{ConfigCleanupPolicy: "compact", ConfigSegmentBytes: "104857600"},
 	}, false)
 	if err != nil && !errors.Is(err, ErrTopicExists) {
 		return nil, fmt.Errorf("%w: create %s: %w", group.ErrCoordinatorNotAvailable, OffsetsTopic, err)

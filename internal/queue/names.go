@@ -33,7 +33,8 @@ type topicConfig struct {
 	retentionMs       int64
 	retentionBytes    int64
 	segmentBytes      int64
-	cleanupPolicy     string
+	cleanupPolicy     string // delete, compact or compact,delete
+	segmentSet        bool   // segment.bytes was set on the topic
 	minInsyncReplicas int32
 	maxMessageBytes   int32
 }
@@ -77,18 +78,22 @@ func parseConfigs(set map[string]string) (topicConfig, error) {
 	c.retentionMs = num(ConfigRetentionMs, -1)
 	c.retentionBytes = num(ConfigRetentionBytes, -1)
 	c.segmentBytes = num(ConfigSegmentBytes, 14)
+	_, c.segmentSet = set[ConfigSegmentBytes]
 	c.minInsyncReplicas = int32(num(ConfigMinInsyncReplicas, 1))
 	c.maxMessageBytes = int32(num(ConfigMaxMessageBytes, 0))
 	if err != nil {
 		return topicConfig{}, err
 	}
 	switch p := get(ConfigCleanupPolicy); p {
-	case "delete":
+	case "delete", "compact":
 		c.cleanupPolicy = p
-	case "compact", "compact,delete", "delete,compact":
-		return topicConfig{}, fmt.Errorf("%w: cleanup.policy %q is not supported yet (only delete)", ErrInvalidConfig, p)
+	case "compact,delete", "delete,compact":
+		c.cleanupPolicy = "compact,delete"
 	default:
 		return topicConfig{}, fmt.Errorf("%w: invalid value %q for configuration cleanup.policy", ErrInvalidConfig, p)
 	}
 	return c, nil
 }
+
+func (c topicConfig) compacts() bool { return c.cleanupPolicy != "delete" }
+func (c topicConfig) deletes() bool  { return c.cleanupPolicy != "compact" }

@@ -12,6 +12,7 @@ import (
 	"triad/internal/queue/partition"
 	"triad/internal/queue/producer"
 	"triad/internal/raft"
+	"triad/internal/storage"
 )
 
 // Config configures the queue service.
@@ -235,10 +236,14 @@ func (s *Service) install(rec *topicRecord) (*topic, error) {
 		if slices.Contains(pr.Replicas, s.cfg.NodeID) {
 			lg := &groupLog{host: s.host, group: pr.Group}
 			p := partition.New(partition.Config{Topic: rec.Name, Partition: int32(i), Producer: producer.Config{}, Logger: s.log}, lg)
-			err := s.host.CreateGroup(raft.GroupConfig{
+			gc := raft.GroupConfig{
 				ID: pr.Group, Peers: pr.Replicas, StateMachine: p, RetainLog: true, SnapshotEntries: s.cfg.SnapshotEntries,
 				Persisted: p.Persisted,
-			})
+			}
+			if conf.segmentSet {
+				gc.SegmentBytes = conf.segmentBytes // the log's segments are the topic's (fixed when the replica starts)
+			}
+			err := s.host.CreateGroup(gc)
 			if err != nil && !errors.Is(err, raft.ErrGroupExists) {
 				return nil, fmt.Errorf("queue: topic %q partition %d: %w", rec.Name, i, err)
 			}
@@ -252,6 +257,20 @@ func (s *Service) install(rec *topicRecord) (*topic, error) {
 		t.parts = append(t.parts, r)
 	}
 	return t, nil
+}
+
+// groupSegments is a partition's raft group as partition.Segments.
+type groupSegments struct {
+	host  *raft.Host
+	group uint64
+}
+
+func (g groupSegments) SealedBelowSnapshot() ([]storage.SegmentInfo, error) {
+	return g.host.SealedBelowSnapshot(g.group)
+}
+
+func (g groupSegments) RewriteSegment(first uint64, fn func(uint64, []byte) []byte) (bool, error) {
+	return g.host.RewriteSegment(g.group, first, fn)
 }
 
 // groupLog is a partition's raft group as partition.Log.
@@ -373,6 +392,17 @@ func (s *Service) applyRetention() {
 	s.mu.RUnlock()
 	now := s.cfg.Now().UnixMilli()
 	for _, j := range jobs {
+		if j.conf.compacts() {
+			// Every replica compacts its own log.
+			if n, err := j.r.p.Compact(groupSegments{s.host, j.r.group}); err != nil {
+				s.log.Warn("queue: compaction", "group", j.r.group, "err", err)
+			} else if n > 0 {
+				s.log.Debug("queue: compacted", "group", j.r.group, "segments", n)
+			}
+		}
+		if !j.conf.deletes() {
+			continue
+		}
 		ld, err := s.host.Leadership(j.r.group)
 		if err != nil || !ld.IsLeader {
 			continue

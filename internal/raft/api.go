@@ -11,6 +11,8 @@ import (
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"go.etcd.io/raft/v3/tracker"
+
+	"triad/internal/storage"
 )
 
 // leaderLocked returns nil if this replica leads, else a *NotLeaderError.
@@ -430,4 +432,62 @@ func (h *Host) Campaign(groupID uint64) error {
 		}
 	})
 	return nil
+}
+
+// SealedBelowSnapshot lists the sealed log segments of a retained group
+// that lie wholly at or below its latest snapshot, in raft indexes: the
+// part of the log a compactor may rewrite (a restart replays only what
+// follows the snapshot, so rewritten entries are never re-applied).
+func (h *Host) SealedBelowSnapshot(groupID uint64) ([]storage.SegmentInfo, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	if g.disk == nil {
+		return nil, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
+	}
+	snap := g.disk.snapIndex()
+	g.disk.mu.RLock()
+	lg, base := g.disk.lg, g.disk.base
+	g.disk.mu.RUnlock()
+	var out []storage.SegmentInfo
+	for _, s := range lg.Sealed() {
+		if s.Last+base > snap {
+			break
+		}
+		out = append(out, storage.SegmentInfo{First: s.First + base, Last: s.Last + base, Bytes: s.Bytes})
+	}
+	return out, nil
+}
+
+// RewriteSegment replaces the data of the entries of a retained group's
+// sealed segment starting at raft index first (see storage.Log.Rewrite):
+// fn returns an entry's new data or nil to keep it. Only segments from
+// SealedBelowSnapshot may be rewritten.
+func (h *Host) RewriteSegment(groupID, first uint64, fn func(index uint64, data []byte) []byte) (bool, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return false, err
+	}
+	if g.disk == nil {
+		return false, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
+	}
+	g.disk.mu.RLock()
+	lg, base := g.disk.lg, g.disk.base
+	g.disk.mu.RUnlock()
+	if first <= base {
+		return false, fmt.Errorf("%w: %d", ErrLogDropped, first)
+	}
+	last := uint64(0)
+	changed, err := lg.Rewrite(first-base, func(e storage.Entry) []byte {
+		last = max(last, e.Index+base)
+		if pb.EntryType(e.Type) != pb.EntryNormal || len(e.Data) == 0 {
+			return nil
+		}
+		return fn(e.Index+base, e.Data)
+	})
+	if changed {
+		g.disk.forget(last)
+	}
+	return changed, err
 }

@@ -133,6 +133,9 @@ type GroupConfig struct {
 	// ReadEntries serves committed entries from it. Raft reads old
 	// entries from disk, so lagging followers catch up from the log.
 	RetainLog bool
+	// SegmentBytes overrides the host's Config.SegmentBytes for this
+	// group's log (0 keeps it).
+	SegmentBytes int64
 	// Persisted, if set, is called from the ready loop with the data of
 	// the normal entries this replica has just made durable on its own
 	// disk (before they are sent to peers, and possibly before they

@@ -312,3 +312,15 @@ func (d *diskStorage) read(lo, hi, maxBytes uint64) ([]Committed, error) {
 	}
 	return out, nil
 }
+
+// forget drops cached entries up to index last, whose data was rewritten
+// on disk (compaction): later reads go to the files.
+func (d *diskStorage) forget(last uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.cache) > 0 && d.cache[0].GetIndex() <= last {
+		d.bytes -= len(d.cache[0].GetData())
+		d.cache[0] = nil
+		d.cache = d.cache[1:]
+	}
+}

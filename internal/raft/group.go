@@ -2,6 +2,7 @@ package raft
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,6 +31,7 @@ type group struct {
 	disk      *diskStorage // set when the group retains its log
 	retain    bool
 	persisted func(data [][]byte) // GroupConfig.Persisted
+	segBytes  int64               // GroupConfig.SegmentBytes, or the host's
 	// snapEvery is how many applied entries separate two snapshots.
 	snapEvery uint64
 
@@ -232,7 +234,7 @@ func (h *snapHeader) term() uint64 {
 
 func (g *group) openLog(base uint64) (*storage.Log, error) {
 	opts := storage.Options{
-		SegmentBytes: g.h.cfg.SegmentBytes,
+		SegmentBytes: cmp.Or(g.segBytes, g.h.cfg.SegmentBytes),
 		Logger:       g.h.log.With("group", g.id),
 	}
 	if g.retain {

@@ -151,6 +151,7 @@ func (h *Host) CreateGroup(cfg GroupConfig) error {
 		dir:       filepath.Join(h.cfg.Dir, fmt.Sprintf("group-%020d", cfg.ID)),
 		retain:    cfg.RetainLog,
 		persisted: cfg.Persisted,
+		segBytes:  cfg.SegmentBytes,
 		nodes:     make(map[uint64]uint64),
 		removed:   make(map[uint64]bool),
 		reads:     make(map[uint64]chan uint64),

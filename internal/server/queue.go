@@ -22,7 +22,7 @@ type queueNode struct {
 	ln  net.Listener
 }
 
-func startQueue(cfg config.Config, log *slog.Logger, c *coordinator) (_ *queueNode, err error) {
+func startQueue(cfg config.Config, log *slog.Logger, c *coordinator, tweak func(*queue.Config)) (_ *queueNode, err error) {
 	q := &queueNode{}
 	q.ln, err = net.Listen("tcp", cfg.Queue.Addr)
 	if err != nil {
@@ -67,6 +67,9 @@ func startQueue(cfg config.Config, log *slog.Logger, c *coordinator) (_ *queueNo
 	}
 	qcfg.Self = func() queue.Broker { return queue.Broker{NodeID: kcfg.NodeID, Host: host, Port: int32(port)} }
 	qcfg.Logger = log.With("service", "queue")
+	if tweak != nil {
+		tweak(&qcfg)
+	}
 	q.svc = queue.New(qcfg, c.host, coordCatalog{kv: c.api.KV(), svc: c.svc})
 	q.svc.Start()
 	q.api, err = kafka.NewServer(kcfg, queueBackend{q.svc})

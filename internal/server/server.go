@@ -17,6 +17,7 @@ import (
 	"triad/internal/cache"
 	"triad/internal/config"
 	"triad/internal/kafka"
+	"triad/internal/queue"
 	"triad/internal/resp"
 	"triad/internal/storage/vfs"
 	"triad/internal/transport"
@@ -53,6 +54,9 @@ type Options struct {
 	// member ID and the endpoint to deliver to; peers are added by the
 	// node as it learns them.
 	PeerNetwork func(id uint64, to transport.Endpoint) transport.Transport
+	// Queue, if set, adjusts the queue service's configuration (tests:
+	// snapshot and retention intervals that flags do not reach).
+	Queue func(*queue.Config)
 }
 
 // New builds a node; Run opens its data and serves.
@@ -181,7 +185,7 @@ func (n *Node) Run(ctx context.Context) error {
 		n.peerAddr = n.coord.peerLn.Addr()
 	}
 
-	n.queue, err = startQueue(n.cfg, n.log, n.coord)
+	n.queue, err = startQueue(n.cfg, n.log, n.coord, n.opts.Queue)
 	if err != nil {
 		n.coord.stop()
 		ln.Close()

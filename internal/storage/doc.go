@@ -56,6 +56,10 @@
 //     back entries a new leader overwrote. Segment removals (by
 //     TruncateSuffix newest first, by DropPrefix oldest first) sync the
 //     directory after each file, so a crash midway leaves a contiguous log.
+//   - Rewrite (compaction of a sealed segment) writes <segment>.rewrite,
+//     fsyncs it, renames it over the segment and syncs the directory: a
+//     crash leaves the old segment or the new one, whole; OpenLog removes
+//     a leftover .rewrite file.
 //   - A failed write or fsync is sticky: the Log returns ErrFailed (wrapping
 //     the cause) from every later write, flush or sync. After a failed
 //     fsync the kernel may have dropped the dirty pages, so a retry that

@@ -21,6 +21,9 @@ func OpenLog(fsys vfs.FS, dir string, opts Options) (*Log, error) {
 	if err := fsys.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: open log: %w", err)
 	}
+	if err := removeRewrites(fsys, dir); err != nil {
+		return nil, fmt.Errorf("storage: open log: %w", err)
+	}
 	names, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open log: %w", err)

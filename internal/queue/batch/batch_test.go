@@ -247,3 +247,40 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("records %+v %+v", r0, r1)
 	}
 }
+
+func TestFilterKeepsOffsets(t *testing.T) {
+	for _, c := range allCodecs {
+		recs := []testRecord{{key: []byte("a"), value: []byte("1")}, {key: []byte("b"), value: []byte("2")}, {key: []byte("a"), value: []byte("3")}}
+		raw := buildBatch(t, c, recs, func(rb *kmsg.RecordBatch) { rb.FirstOffset = 10 })
+		b, err := ParseHeader(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := Filter(b, func(off int64, r Record) bool { return off != 10 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A compacted batch keeps its last offset delta with fewer records,
+		// which clients accept from a broker (not from a producer).
+		nb, err := ParseHeader(out)
+		if err != nil || ComputeCRC(out) != nb.CRC {
+			t.Fatalf("%v: filtered batch invalid: %v", c, err)
+		}
+		if nb.BaseOffset != 10 || nb.LastOffsetDelta != 2 || nb.RecordCount != 2 || nb.Attributes.Codec() != c {
+			t.Fatalf("%v: header %+v", c, nb.Header)
+		}
+		if err := CheckRecords(NewDecompressor(1<<20), nb, false); err == nil {
+			t.Fatalf("%v: CheckRecords accepted a gap in offset deltas", c)
+		}
+		all, err := Filter(b, func(int64, Record) bool { return false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if eb, err := ParseHeader(all); err != nil || eb.RecordCount != 0 || eb.LastOffsetDelta != 2 || ComputeCRC(all) != eb.CRC {
+			t.Fatalf("%v: empty batch %+v %v", c, eb.Header, err)
+		}
+		if same, _ := Filter(b, func(int64, Record) bool { return true }); same != nil {
+			t.Fatalf("%v: nothing dropped but the batch was rewritten", c)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"triad/internal/queue/batch"
+	"triad/internal/storage/vfs"
+)
+
+// cleanup.policy=compact keeps each key's latest record at its offset and
+// drops superseded ones from the sealed segments below the snapshot point.
+func TestCompactKeepsLatestPerKey(t *testing.T) {
+	fs := vfs.NewMem()
+	n := startTestNodeWith(t, fs, newMemCatalog(), func(c *Config) { c.SnapshotEntries = 20 })
+	defer n.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	spec := TopicSpec{Name: "kv", Partitions: 1, ReplicationFactor: 1,
+		Configs: map[string]string{ConfigCleanupPolicy: "compact", ConfigSegmentBytes: "2048"}}
+	if errs := n.svc.CreateTopics(ctx, []TopicSpec{spec}, false); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	const total, keys = 300, 10
+	latest := map[string]string{}
+	latestOff := map[string]int64{}
+	for i := range total {
+		k, v := fmt.Sprintf("k%d", i%keys), fmt.Sprintf("v%d", i)
+		recs := []batch.Record{{Key: []byte(k), Value: []byte(v)}}
+		if i%7 == 0 { // some batches of two records
+			k2 := fmt.Sprintf("k%d", (i+3)%keys)
+			recs = append(recs, batch.Record{OffsetDelta: 1, Key: []byte(k2), Value: []byte(v + "b")})
+		}
+		wait := n.svc.Produce(ctx, []ProduceRequest{{Topic: "kv", Acks: -1, Records: batch.Build(recs, time.Now().UnixMilli())}})
+		res := wait(ctx)[0]
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		for j, r := range recs {
+			latest[string(r.Key)] = string(r.Value)
+			latestOff[string(r.Key)] = res.BaseOffset + int64(j)
+		}
+	}
+	read := func() (int, map[string]string, map[string]int64) {
+		t.Helper()
+		res, err := n.svc.Fetch(ctx, FetchRequest{MaxBytes: 10 << 20, Partitions: []FetchPartition{{Topic: "kv", MaxBytes: 10 << 20, LeaderEpoch: -1}}})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		count, vals, offs := 0, map[string]string{}, map[string]int64{}
+		prev := int64(-1)
+		it := batch.NewIterator(res[0].Records)
+		for {
+			b, ok := it.Next()
+			if !ok {
+				break
+			}
+			if b.BaseOffset <= prev {
+				t.Fatalf("batch at %d after %d", b.BaseOffset, prev)
+			}
+			prev = b.LastOffset()
+			ri := batch.NewRecordIterator(b.Records())
+			for {
+				r, ok := ri.Next()
+				if !ok {
+					break
+				}
+				count++
+				vals[string(r.Key)] = string(r.Value)
+				offs[string(r.Key)] = b.BaseOffset + int64(r.OffsetDelta)
+			}
+		}
+		return count, vals, offs
+	}
+	before, _, _ := read()
+	n.svc.applyRetention()
+	after, vals, offs := read()
+	t.Logf("records before compaction %d, after %d", before, after)
+	if after >= before {
+		t.Fatalf("compaction removed nothing: %d records before, %d after", before, after)
+	}
+	for k, v := range latest {
+		if vals[k] != v || offs[k] != latestOff[k] {
+			t.Fatalf("key %s: latest %q at %d, read %q at %d", k, v, latestOff[k], vals[k], offs[k])
+		}
+	}
+	// A restart reads the compacted segments.
+	n.stop()
+	n = startTestNodeWith(t, fs, n.cat, func(c *Config) { c.SnapshotEntries = 20 })
+	for ctx.Err() == nil {
+		res, err := n.svc.Fetch(ctx, FetchRequest{MaxBytes: 1, Partitions: []FetchPartition{{Topic: "kv", MaxBytes: 1, LeaderEpoch: -1}}})
+		if err == nil && res[0].Err == nil {
+			break
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+	if again, vals2, _ := read(); again != after || vals2["k1"] != latest["k1"] {
+		t.Fatalf("after a restart: %d records (want %d), k1 = %q", again, after, vals2["k1"])
+	}
+}

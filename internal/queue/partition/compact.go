@@ -1,0 +1,121 @@
+package partition
+
+import (
+	"errors"
+	"fmt"
+
+	"triad/internal/queue/batch"
+	"triad/internal/storage"
+)
+
+// Segments is what compaction needs from the partition's raft group: its
+// sealed log segments below the latest snapshot, and a way to rewrite one
+// (raft.Host.SealedBelowSnapshot and RewriteSegment).
+type Segments interface {
+	SealedBelowSnapshot() ([]storage.SegmentInfo, error)
+	RewriteSegment(first uint64, fn func(index uint64, data []byte) []byte) (bool, error)
+}
+
+// Compact is cleanup.policy=compact: it keeps, in the sealed segments
+// below the snapshot point, only the latest record of each key (records
+// without a key and tombstones stay; the active tail is never touched),
+// rewriting those segments in place with the same offsets. Each replica
+// compacts its own log on its own schedule, as Kafka's cleaner does; the
+// result is equivalent everywhere (the latest value per key), and raft
+// may send compacted entries to a follower that catches up. It returns
+// how many segments were rewritten.
+func (p *Partition) Compact(segs Segments) (int, error) {
+	sealed, err := segs.SealedBelowSnapshot()
+	if err != nil || len(sealed) == 0 {
+		return 0, err
+	}
+	latest, err := p.latestOffsets()
+	if err != nil {
+		return 0, err
+	}
+	rewritten := 0
+	for _, s := range sealed {
+		var rerr error
+		changed, err := segs.RewriteSegment(s.First, func(_ uint64, data []byte) []byte {
+			e, err := decodeEntry(data)
+			if err != nil || e.kind != kindProduce {
+				return nil
+			}
+			b, err := batch.ParseHeader(e.body)
+			if err != nil {
+				return nil
+			}
+			nb, err := batch.Filter(b, func(off int64, r batch.Record) bool {
+				if r.Key == nil || r.Value == nil {
+					return true
+				}
+				last, ok := latest[string(r.Key)]
+				return !ok || last <= off
+			})
+			if err != nil {
+				rerr = errors.Join(rerr, err)
+				return nil
+			}
+			if nb == nil {
+				return nil
+			}
+			e.body = nb
+			return encodeEntry(e)
+		})
+		if err != nil {
+			return rewritten, fmt.Errorf("partition: compact segment %d: %w", s.First, err)
+		}
+		if rerr != nil {
+			p.lg.Warn("partition: compaction skipped a batch", "topic", p.cfg.Topic, "partition", p.cfg.Partition, "err", rerr)
+		}
+		if changed {
+			rewritten++
+		}
+	}
+	return rewritten, nil
+}
+
+// latestOffsets maps every key in the log to the offset of its latest
+// record.
+func (p *Partition) latestOffsets() (map[string]int64, error) {
+	latest := map[string]int64{}
+	start, hw := p.Offsets()
+	for off := start; off < hw; {
+		recs, _, _, err := p.Fetch(off, 4<<20)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		it := batch.NewIterator(recs)
+		for {
+			b, ok := it.Next()
+			if !ok {
+				break
+			}
+			raw, err := batch.Decompress(b.Attributes.Codec(), b.Records())
+			if err != nil {
+				return nil, err
+			}
+			ri := batch.NewRecordIterator(raw)
+			for {
+				r, ok := ri.Next()
+				if !ok {
+					break
+				}
+				if r.Key != nil {
+					latest[string(r.Key)] = b.BaseOffset + int64(r.OffsetDelta)
+				}
+			}
+			if err := ri.Err(); err != nil {
+				return nil, err
+			}
+			off = b.LastOffset() + 1
+		}
+		if err := it.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return latest, nil
+}

@@ -2,24 +2,19 @@ package clustertest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"maps"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
-	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"triad/internal/kafkatest"
 )
 
 // Real Kafka clients (franz-go, sarama, segmentio/kafka-go, kcat) against
@@ -28,7 +23,7 @@ import (
 // queue_clients_test.go, and the group's coordinator killed mid-consumption.
 
 // qcParts is the partition count of these tests' topics.
-const qcParts = 6
+const qcParts = kafkatest.Parts
 
 // qcCluster starts three nodes and returns them, their Kafka addresses, a
 // kadm client seeded with all of them and a context bounding the test.
@@ -41,17 +36,7 @@ func qcCluster(t *testing.T) (*Cluster, []string, *kadm.Client, context.Context)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
-	return c, seeds, kadm.NewClient(qcClient(t, kgo.SeedBrokers(seeds...))), ctx
-}
-
-func qcClient(t *testing.T, opts ...kgo.Opt) *kgo.Client {
-	t.Helper()
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
+	return c, seeds, kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(seeds...))), ctx
 }
 
 // qcCreate creates topic with qcParts partitions replicated on the three
@@ -95,373 +80,6 @@ func qcNodeOf(t *testing.T, c *Cluster, id int32) *Node {
 	return nil
 }
 
-// qcSeen counts the record values the members of a group consume and the
-// offsets whose commit the coordinator acknowledged. A value consumed again
-// at an offset below an acknowledged commit is a lost commit.
-type qcSeen struct {
-	t         *testing.T
-	mu        sync.Mutex
-	counts    map[string]int
-	distinct  int
-	changed   chan struct{}
-	committed map[int32]int64 // partition → highest acknowledged commit
-	dupes     int
-}
-
-func newQCSeen(t *testing.T) *qcSeen {
-	return &qcSeen{t: t, counts: map[string]int{}, changed: make(chan struct{}), committed: map[int32]int64{}}
-}
-
-func (s *qcSeen) add(v string, p int32, off int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts[v]++
-	if s.counts[v] == 1 {
-		s.distinct++
-	} else {
-		s.dupes++
-		if c := s.committed[p]; off < c {
-			s.t.Errorf("record %s (partition %d offset %d) consumed again though offset %d was committed", v, p, off, c)
-		}
-	}
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-func (s *qcSeen) commit(p int32, off int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.committed[p] = max(s.committed[p], off)
-}
-
-// waitFor waits until n distinct values were consumed.
-func (s *qcSeen) waitFor(t *testing.T, ctx context.Context, n int) {
-	t.Helper()
-	for {
-		s.mu.Lock()
-		got, changed := s.distinct, s.changed
-		s.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			t.Fatalf("consumed %d distinct records of %d", got, n)
-		}
-	}
-}
-
-// check checks every value 0..n-1 was consumed, and exactly once if once.
-func (s *qcSeen) check(t *testing.T, n int, once bool) {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range n {
-		if got := s.counts[strconv.Itoa(i)]; got == 0 || once && got != 1 {
-			t.Errorf("record %d consumed %d times", i, got)
-		}
-	}
-	if s.distinct != n {
-		t.Errorf("consumed %d distinct records, want %d", s.distinct, n)
-	}
-	if once && s.dupes != 0 {
-		t.Errorf("%d records consumed twice", s.dupes)
-	}
-}
-
-// qcProduce writes the values from..to-1, value i to partition i%qcParts,
-// and waits for their acks.
-func qcProduce(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, from, to int) {
-	t.Helper()
-	var recs []*kgo.Record
-	for i := from; i < to; i++ {
-		recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(i % qcParts), Value: []byte(strconv.Itoa(i))})
-	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatalf("produce %d..%d: %v", from, to, err)
-	}
-}
-
-// qcMember is a kgo group member: it polls, counts, commits what it polled
-// (recording what the coordinator acknowledged) and only then lets a
-// rebalance proceed, so no record is consumed twice across a rebalance.
-type qcMember struct {
-	cl   *kgo.Client
-	stop context.CancelFunc
-	done chan struct{}
-}
-
-// strict says whether a failed commit fails the test (false while a
-// coordinator is being killed: the commit in flight may fail).
-func startQCMember(t *testing.T, seeds []string, grp, topic string, seen *qcSeen, strict *atomic.Bool, opts ...kgo.Opt) *qcMember {
-	t.Helper()
-	opts = append([]kgo.Opt{
-		kgo.SeedBrokers(seeds...), kgo.ConsumerGroup(grp), kgo.ConsumeTopics(topic),
-		kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(100 * time.Millisecond),
-		kgo.RebalanceTimeout(5 * time.Second), kgo.FetchMaxWait(100 * time.Millisecond),
-		kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll(),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.RetryTimeout(10 * time.Second), kgo.MetadataMinAge(200 * time.Millisecond),
-	}, opts...)
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &qcMember{cl: cl, stop: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(m.done)
-		defer cl.Close()
-		for {
-			fs := cl.PollFetches(ctx)
-			offs := map[string]map[int32]kgo.EpochOffset{}
-			fs.EachRecord(func(r *kgo.Record) {
-				seen.add(string(r.Value), r.Partition, r.Offset)
-				if offs[r.Topic] == nil {
-					offs[r.Topic] = map[int32]kgo.EpochOffset{}
-				}
-				offs[r.Topic][r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}
-			})
-			if len(offs) > 0 {
-				cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-				cl.CommitOffsetsSync(cctx, offs, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-					if err == nil {
-						for _, tp := range resp.Topics {
-							for _, p := range tp.Partitions {
-								if err = kerr.ErrorForCode(p.ErrorCode); err != nil {
-									break
-								}
-								seen.commit(p.Partition, offs[tp.Topic][p.Partition].Offset)
-							}
-						}
-					}
-					if err != nil {
-						if strict.Load() {
-							t.Errorf("commit: %v", err)
-						} else {
-							t.Logf("commit: %v", err)
-						}
-					}
-				})
-				ccancel()
-			}
-			cl.AllowRebalance()
-			if ctx.Err() != nil || fs.IsClientClosed() {
-				return
-			}
-		}
-	}()
-	t.Cleanup(m.close)
-	return m
-}
-
-// close stops polling and leaves the group; what was polled is committed.
-func (m *qcMember) close() {
-	m.stop()
-	<-m.done
-}
-
-// qcWaitGroup polls DescribeGroups until the group is Stable with n members
-// sharing every partition.
-func qcWaitGroup(t *testing.T, ctx context.Context, adm *kadm.Client, grp string, n int) kadm.DescribedGroup {
-	t.Helper()
-	for {
-		ds, err := adm.DescribeGroups(ctx, grp)
-		d := ds[grp]
-		assigned := 0
-		for _, m := range d.Members {
-			if ca, ok := m.Assigned.AsConsumer(); ok {
-				for _, tp := range ca.Topics {
-					assigned += len(tp.Partitions)
-				}
-			}
-		}
-		if err == nil && d.Err == nil && d.State == "Stable" && len(d.Members) == n && assigned == qcParts {
-			return d
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("group %s: %s with %d members and %d partitions (%v %v), want Stable with %d and %d", grp, d.State, len(d.Members), assigned, err, d.Err, n, qcParts)
-		case <-time.After(20 * time.Millisecond): // polling with a deadline
-		}
-	}
-}
-
-// qcCheckCommitted checks that grp committed every partition of topic at
-// its end offset, and that its lag is zero.
-func qcCheckCommitted(t *testing.T, ctx context.Context, adm *kadm.Client, grp, topic string) {
-	t.Helper()
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offs, err := adm.FetchOffsets(ctx, grp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p := range int32(qcParts) {
-		end, _ := ends.Lookup(topic, p)
-		if o, ok := offs.Lookup(topic, p); !ok || o.Err != nil || o.At != end.Offset || end.Offset <= 0 {
-			t.Errorf("partition %d: committed %+v (found %v), end %d", p, o, ok, end.Offset)
-		}
-	}
-	lags, err := adm.Lag(ctx, grp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l := lags[grp]; l.Error() != nil || l.Lag.Total() != 0 || len(l.Lag[topic]) != qcParts {
-		t.Errorf("lag of %s: total %d over %d partitions (err %v)", grp, l.Lag.Total(), len(l.Lag[topic]), l.Error())
-	}
-}
-
-// qcSaramaConfig is a sarama configuration with short group timeouts, an
-// idempotent acks=all producer and manual partitioning.
-func qcSaramaConfig() *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
-	cfg.Producer.Retry.Max = 20
-	cfg.Producer.Retry.Backoff = 100 * time.Millisecond
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Partitioner = sarama.NewManualPartitioner
-	cfg.Metadata.Retry.Backoff = 100 * time.Millisecond
-	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
-	cfg.Consumer.Offsets.AutoCommit.Interval = 100 * time.Millisecond
-	cfg.Consumer.Group.Session.Timeout = 6 * time.Second
-	cfg.Consumer.Group.Heartbeat.Interval = 100 * time.Millisecond
-	cfg.Consumer.Group.Rebalance.Timeout = 5 * time.Second
-	cfg.Consumer.Group.Rebalance.Retry.Backoff = 100 * time.Millisecond
-	cfg.Consumer.MaxWaitTime = 100 * time.Millisecond
-	cfg.Consumer.Retry.Backoff = 100 * time.Millisecond
-	return cfg
-}
-
-// qcSaramaProduce sends values from..to-1 (value i to partition i%qcParts)
-// through an idempotent SyncProducer and checks the offsets it got: each
-// partition's in order from next[p].
-func qcSaramaProduce(t *testing.T, seeds []string, topic string, from, to int, next map[int32]int64) {
-	t.Helper()
-	p, err := sarama.NewSyncProducer(seeds, qcSaramaConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	var msgs []*sarama.ProducerMessage
-	for i := from; i < to; i++ {
-		msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Partition: int32(i % qcParts), Value: sarama.StringEncoder(strconv.Itoa(i))})
-	}
-	if err := p.SendMessages(msgs); err != nil {
-		t.Fatalf("sarama produce: %v", err)
-	}
-	for _, m := range msgs {
-		if m.Offset != next[m.Partition] {
-			t.Errorf("record %v: partition %d offset %d, want %d", m.Value, m.Partition, m.Offset, next[m.Partition])
-		}
-		next[m.Partition] = m.Offset + 1
-	}
-}
-
-// qcSaramaHandler counts what a sarama group member consumes and marks it.
-type qcSaramaHandler struct{ seen *qcSeen }
-
-func (qcSaramaHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
-func (qcSaramaHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
-
-func (h qcSaramaHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
-	for msg := range claim.Messages() {
-		h.seen.add(string(msg.Value), msg.Partition, msg.Offset)
-		sess.MarkMessage(msg, "")
-	}
-	return nil
-}
-
-// qcSaramaGroup runs a sarama consumer group of members members on topic
-// until n distinct values were consumed, then closes it (committing what
-// was marked).
-func qcSaramaGroup(t *testing.T, ctx context.Context, seeds []string, grp, topic string, members, n int) *qcSeen {
-	t.Helper()
-	seen := newQCSeen(t)
-	cfg := qcSaramaConfig()
-	cfg.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
-	cctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var groups []sarama.ConsumerGroup
-	for range members {
-		cg, err := sarama.NewConsumerGroup(seeds, grp, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		groups = append(groups, cg)
-		wg.Go(func() {
-			for cctx.Err() == nil {
-				if err := cg.Consume(cctx, []string{topic}, qcSaramaHandler{seen}); err != nil && cctx.Err() == nil {
-					t.Logf("sarama consume: %v", err)
-				}
-			}
-		})
-	}
-	seen.waitFor(t, ctx, n)
-	cancel()
-	wg.Wait()
-	for _, cg := range groups {
-		if err := cg.Close(); err != nil {
-			t.Error(err)
-		}
-	}
-	return seen
-}
-
-func qcKafkaGo(t *testing.T, ctx context.Context, seeds []string, adm *kadm.Client, topic, grp string, n int) {
-	t.Helper()
-	w := &kafkago.Writer{
-		Addr: kafkago.TCP(seeds...), Topic: topic, Balancer: &kafkago.RoundRobin{},
-		RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, MaxAttempts: 20,
-		WriteBackoffMin: 10 * time.Millisecond, WriteBackoffMax: 100 * time.Millisecond,
-	}
-	var msgs []kafkago.Message
-	for i := range n {
-		msgs = append(msgs, kafkago.Message{Value: []byte(strconv.Itoa(i))})
-	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		t.Fatalf("kafka-go write: %v", err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers: seeds, GroupID: grp, Topic: topic,
-		MaxWait: 100 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond,
-		SessionTimeout: 6 * time.Second, RebalanceTimeout: 5 * time.Second, JoinGroupBackoff: 100 * time.Millisecond,
-		StartOffset: kafkago.FirstOffset, ReadBackoffMin: 10 * time.Millisecond, ReadBackoffMax: 50 * time.Millisecond,
-	})
-	seen := newQCSeen(t)
-	for got := 0; got < n; {
-		m, err := r.ReadMessage(ctx) // commits before returning (CommitInterval 0)
-		var kerr kafkago.Error
-		if errors.As(err, &kerr) && kerr.Temporary() {
-			// The group's errors come through ReadMessage; retriable
-			// ones (the coordinator still loading, the offsets topic
-			// being created) are for the caller to retry.
-			t.Logf("kafka-go read: %v", err)
-			continue
-		}
-		if err != nil {
-			t.Fatalf("kafka-go read: %v", err)
-		}
-		seen.add(string(m.Value), int32(m.Partition), m.Offset)
-		got++
-	}
-	t.Logf("kafka-go reader read everything in %v", time.Since(start))
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	seen.check(t, n, true)
-	qcCheckCommitted(t, ctx, adm, grp, topic)
-}
-
 // A kgo group of three members over six partitions replicated on three
 // nodes, filled by an idempotent producer: two members start, a third joins
 // late; then the node coordinating the group is stopped while the members
@@ -474,26 +92,24 @@ func TestQueueClientsKgoGroupCoordinatorKilled(t *testing.T) {
 	c, seeds, adm, ctx := qcCluster(t)
 	const topic, grp, phase = "kgo-group", "kgo-workers", 120
 	qcCreate(t, ctx, adm, topic)
-	prod := qcClient(t, kgo.SeedBrokers(seeds...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+	prod := kafkatest.Client(t, kgo.SeedBrokers(seeds...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProduceRequestTimeout(5*time.Second), kgo.RecordRetries(1000),
 		kgo.MetadataMinAge(200*time.Millisecond))
-	seen := newQCSeen(t)
+	seen := kafkatest.NewSeen(t)
 	var strict atomic.Bool
 	strict.Store(true)
 
-	a := startQCMember(t, seeds, grp, topic, seen, &strict)
-	b := startQCMember(t, seeds, grp, topic, seen, &strict)
-	qcProduce(t, ctx, prod, topic, 0, phase)
-	seen.waitFor(t, ctx, phase)
-	m := startQCMember(t, seeds, grp, topic, seen, &strict)
-	qcWaitGroup(t, ctx, adm, grp, 3)
-	qcProduce(t, ctx, prod, topic, phase, 2*phase)
-	seen.waitFor(t, ctx, 2*phase)
-	seen.mu.Lock()
-	if seen.dupes != 0 {
-		t.Errorf("%d records consumed twice before any failure", seen.dupes)
+	a := kafkatest.StartMember(t, seeds, grp, topic, seen, &strict)
+	b := kafkatest.StartMember(t, seeds, grp, topic, seen, &strict)
+	kafkatest.Produce(t, ctx, prod, topic, 0, phase)
+	seen.WaitFor(t, ctx, phase)
+	m := kafkatest.StartMember(t, seeds, grp, topic, seen, &strict)
+	kafkatest.WaitGroup(t, ctx, adm, grp, 3)
+	kafkatest.Produce(t, ctx, prod, topic, phase, 2*phase)
+	seen.WaitFor(t, ctx, 2*phase)
+	if d := seen.Dupes(); d != 0 {
+		t.Errorf("%d records consumed twice before any failure", d)
 	}
-	seen.mu.Unlock()
 
 	// Kill the coordinator while records keep coming (two phases, a batch
 	// at a time) and the members are consuming them.
@@ -516,26 +132,24 @@ func TestQueueClientsKgoGroupCoordinatorKilled(t *testing.T) {
 		}
 		produced <- nil
 	}()
-	seen.waitFor(t, ctx, 2*phase+2*qcParts)
+	seen.WaitFor(t, ctx, 2*phase+2*qcParts)
 	strict.Store(false)
 	start := time.Now()
 	victim.Stop()
 	t.Logf("stopped broker %d, the coordinator of %s, in %v", fc.NodeID, grp, time.Since(start))
-	seen.mu.Lock()
-	acked := maps.Clone(seen.committed)
-	seen.mu.Unlock()
+	acked := seen.Committed()
 	var live []string
 	for _, nd := range c.Nodes() {
 		if nd != victim {
 			live = append(live, nd.KafkaAddr())
 		}
 	}
-	adm = kadm.NewClient(qcClient(t, kgo.SeedBrokers(live...)))
+	adm = kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(live...)))
 	if err := <-produced; err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("produced the rest %v after the coordinator stopped", time.Since(start))
-	seen.waitFor(t, ctx, 4*phase)
+	seen.WaitFor(t, ctx, 4*phase)
 	t.Logf("the group consumed the rest %v after the coordinator stopped", time.Since(start))
 	for {
 		fc = adm.FindGroupCoordinators(ctx, grp)[grp]
@@ -560,17 +174,15 @@ func TestQueueClientsKgoGroupCoordinatorKilled(t *testing.T) {
 		}
 	}
 
-	a.close()
-	qcWaitGroup(t, ctx, adm, grp, 2)
-	qcProduce(t, ctx, prod, topic, 4*phase, 5*phase)
-	seen.waitFor(t, ctx, 5*phase)
-	b.close()
-	m.close()
-	seen.check(t, 5*phase, false)
-	seen.mu.Lock()
-	t.Logf("%d records consumed again after the coordinator stopped (all after the last acknowledged commit)", seen.dupes)
-	seen.mu.Unlock()
-	qcCheckCommitted(t, ctx, adm, grp, topic)
+	a.Close()
+	kafkatest.WaitGroup(t, ctx, adm, grp, 2)
+	kafkatest.Produce(t, ctx, prod, topic, 4*phase, 5*phase)
+	seen.WaitFor(t, ctx, 5*phase)
+	b.Close()
+	m.Close()
+	seen.Check(t, 5*phase, false)
+	t.Logf("%d records consumed again after the coordinator stopped (all after the last acknowledged commit)", seen.Dupes())
+	kafkatest.CheckCommitted(t, ctx, adm, grp, topic)
 	ds, err := adm.DescribeGroups(ctx, grp)
 	if err != nil || ds[grp].State != "Empty" {
 		t.Errorf("described after every member left: %+v %v", ds[grp], err)
@@ -592,20 +204,20 @@ func TestQueueClientsOthers(t *testing.T) {
 		qcCreate(t, ctx, adm, topic)
 		next := map[int32]int64{}
 		start := time.Now()
-		qcSaramaProduce(t, seeds, topic, 0, n, next)
+		kafkatest.SaramaProduce(t, seeds, topic, 0, n, next)
 		t.Logf("produced in %v", time.Since(start))
-		seen := qcSaramaGroup(t, ctx, seeds, grp, topic, 2, n)
+		seen := kafkatest.SaramaGroup(t, ctx, seeds, grp, topic, 2, n)
 		t.Logf("consumed and closed in %v", time.Since(start))
-		seen.check(t, n, false)
-		t.Logf("%d records consumed twice (marked but not yet committed at a rebalance)", seen.dupes)
-		qcCheckCommitted(t, ctx, adm, grp, topic)
+		seen.Check(t, n, false)
+		t.Logf("%d records consumed twice (marked but not yet committed at a rebalance)", seen.Dupes())
+		kafkatest.CheckCommitted(t, ctx, adm, grp, topic)
 	})
 
 	t.Run("kafka-go", func(t *testing.T) {
 		t.Parallel()
 		const topic, grp, n = "kafkago", "kafkago-group", 120
 		qcCreate(t, ctx, adm, topic)
-		qcKafkaGo(t, ctx, seeds, adm, topic, grp, n)
+		kafkatest.KafkaGo(t, ctx, seeds, adm, topic, grp, n)
 	})
 
 	t.Run("kcat", func(t *testing.T) {
@@ -666,6 +278,6 @@ func TestQueueClientsOthers(t *testing.T) {
 		if !slices.Equal(gotAll, all) {
 			t.Errorf("kcat -G read %d records, want %d:\n%s", len(gotAll), len(all), out)
 		}
-		qcCheckCommitted(t, ctx, adm, grp, topic)
+		kafkatest.CheckCommitted(t, ctx, adm, grp, topic)
 	})
 }

@@ -17,7 +17,8 @@ import (
 var allowed = map[string][]string{
 	"app":             {"config", "server", "resp"},
 	"config":          {},
-	"server":          {"config", "resp", "cache", "storage", "storage/vfs", "etcdapi", "coord", "kafka", "queue", "raft", "transport"},
+	"server":          {"config", "resp", "cache", "storage", "storage/vfs", "etcdapi", "coord", "kafka", "queue", "raft", "transport", "kafkatest"}, // kafkatest in tests only
+	"kafkatest":       {},
 	"etcdapi":         {"coord"},
 	"resp":            {"cache"},
 	"cache":           {},
@@ -34,7 +35,7 @@ var allowed = map[string][]string{
 	"queue/batch":     {},
 	"queue/producer":  {},
 	"queue/group":     {},
-	"clustertest":     {"config", "server", "coord", "raft", "transport", "storage", "queue"},
+	"clustertest":     {"config", "server", "coord", "raft", "transport", "storage", "queue", "kafkatest"},
 	"lint":            {},
 	"e2e":             {"app", "config", "server", "resp", "cache", "storage", "storage/vfs"},
 }

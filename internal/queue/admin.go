@@ -39,9 +39,7 @@ func (s *Service) Topics(ctx context.Context, q TopicsQuery) ([]TopicInfo, error
 	}
 	out := make([]TopicInfo, 0, len(names))
 	for _, n := range names {
-		s.mu.RLock()
-		t := s.topics[n]
-		s.mu.RUnlock()
+		t := s.known(n)
 		if t == nil && q.AutoCreate && s.cfg.AutoCreate && !q.All {
 			if err := ValidTopicName(n); err != nil {
 				out = append(out, TopicInfo{Name: n, Err: err})
@@ -52,9 +50,7 @@ func (s *Service) Topics(ctx context.Context, q TopicsQuery) ([]TopicInfo, error
 				out = append(out, TopicInfo{Name: n, Err: err})
 				continue
 			}
-			s.mu.RLock()
-			t = s.topics[n]
-			s.mu.RUnlock()
+			t = s.known(n)
 		}
 		if t == nil {
 			out = append(out, TopicInfo{Name: n, Err: fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, n)})
@@ -91,9 +87,6 @@ func (s *Service) describe(name string, t *topic) TopicInfo {
 
 // CreateTopics creates topics; one error (or nil) per spec.
 func (s *Service) CreateTopics(ctx context.Context, specs []TopicSpec, validateOnly bool) []error {
-	if err := s.ready(ctx); err != nil {
-		return repeatErr(err, len(specs))
-	}
 	out := make([]error, len(specs))
 	for i, sp := range specs {
 		out[i] = s.createTopic(ctx, sp, validateOnly)
@@ -102,6 +95,9 @@ func (s *Service) CreateTopics(ctx context.Context, specs []TopicSpec, validateO
 }
 
 func (s *Service) createTopic(ctx context.Context, sp TopicSpec, validateOnly bool) error {
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
 	if err := ValidTopicName(sp.Name); err != nil {
 		return err
 	}
@@ -191,11 +187,20 @@ func (s *Service) awaitLeaders(ctx context.Context, t *topic) {
 	}
 }
 
+// topic returns a known topic, once the catalog is loaded.
+func (s *Service) topic(ctx context.Context, name string) (*topic, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	t := s.known(name)
+	if t == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, name)
+	}
+	return t, nil
+}
+
 // DeleteTopics deletes topics by name; one error (or nil) per name.
 func (s *Service) DeleteTopics(ctx context.Context, names []string) []error {
-	if err := s.ready(ctx); err != nil {
-		return repeatErr(err, len(names))
-	}
 	out := make([]error, len(names))
 	for i, n := range names {
 		out[i] = s.deleteTopic(ctx, n)
@@ -204,11 +209,8 @@ func (s *Service) DeleteTopics(ctx context.Context, names []string) []error {
 }
 
 func (s *Service) deleteTopic(ctx context.Context, name string) error {
-	s.mu.RLock()
-	t := s.topics[name]
-	s.mu.RUnlock()
-	if t == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, name)
+	if _, err := s.topic(ctx, name); err != nil {
+		return err
 	}
 	ok, err := s.cat.DeleteTopic(ctx, name)
 	if err != nil {
@@ -217,30 +219,15 @@ func (s *Service) deleteTopic(ctx context.Context, name string) error {
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, name)
 	}
-	s.mu.Lock()
-	delete(s.topics, name)
-	s.mu.Unlock()
-	for _, r := range t.parts {
-		if r.p != nil {
-			r.p.LeadershipLost()
-			if err := s.host.RemoveGroup(r.group); err != nil && !errors.Is(err, raft.ErrUnknownGroup) {
-				s.log.Warn("queue: remove partition group", "topic", name, "group", r.group, "err", err)
-			}
-		}
-	}
+	s.uninstall(name)
 	return nil
 }
 
 // CreatePartitions grows a topic to count partitions.
 func (s *Service) CreatePartitions(ctx context.Context, name string, count int32, validateOnly bool) error {
-	if err := s.ready(ctx); err != nil {
+	t, err := s.topic(ctx, name)
+	if err != nil {
 		return err
-	}
-	s.mu.RLock()
-	t := s.topics[name]
-	s.mu.RUnlock()
-	if t == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, name)
 	}
 	have := int32(len(t.rec.Partitions))
 	if count <= have {
@@ -272,14 +259,9 @@ func (s *Service) CreatePartitions(ctx context.Context, name string, count int32
 
 // DescribeConfigs lists a topic's configs (names nil: all of them).
 func (s *Service) DescribeConfigs(ctx context.Context, name string, names []string) ([]ConfigEntry, error) {
-	if err := s.ready(ctx); err != nil {
+	t, err := s.topic(ctx, name)
+	if err != nil {
 		return nil, err
-	}
-	s.mu.RLock()
-	t := s.topics[name]
-	s.mu.RUnlock()
-	if t == nil {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, name)
 	}
 	var out []ConfigEntry
 	for _, k := range slices.Sorted(maps.Keys(configDefaults)) {
@@ -298,14 +280,9 @@ func (s *Service) DescribeConfigs(ctx context.Context, name string, names []stri
 // AlterConfigs changes a topic's configs: incremental applies ops; else
 // the ops (all sets) replace the topic's configs whole, as AlterConfigs.
 func (s *Service) AlterConfigs(ctx context.Context, name string, ops []ConfigOp, incremental, validateOnly bool) error {
-	if err := s.ready(ctx); err != nil {
+	t, err := s.topic(ctx, name)
+	if err != nil {
 		return err
-	}
-	s.mu.RLock()
-	t := s.topics[name]
-	s.mu.RUnlock()
-	if t == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTopicOrPartition, name)
 	}
 	conf := map[string]string{}
 	if incremental {
@@ -332,7 +309,7 @@ func (s *Service) AlterConfigs(ctx context.Context, name string, ops []ConfigOp,
 	if err := s.cat.UpdateTopic(ctx, name, rec.encode()); err != nil {
 		return fmt.Errorf("%w: store topic: %w", ErrStorage, err)
 	}
-	_, err := s.install(&rec)
+	_, err = s.install(&rec)
 	return err
 }
 
@@ -361,15 +338,9 @@ func (s *Service) InitProducerID(ctx context.Context) (ProducerID, error) {
 // LatestTimestamp (the high watermark) or the first offset at or after a
 // timestamp.
 func (s *Service) ListOffsets(_ context.Context, name string, part int32, ts int64, leaderEpoch int32) (Offset, error) {
-	_, r, ld, err := s.lookup(name, part)
+	r, ld, err := s.readable(name, part, leaderEpoch)
 	if err != nil {
 		return Offset{}, err
-	}
-	if err := checkEpoch(leaderEpoch, ld.Term); err != nil {
-		return Offset{}, err
-	}
-	if !r.p.CaughtUp(ld.Term) {
-		return Offset{}, fmt.Errorf("%w: %s-%d: the new leader is catching up", ErrLeaderNotAvailable, name, part)
 	}
 	o := Offset{Timestamp: -1, LeaderEpoch: int32(ld.Term)}
 	start, hw := r.p.Offsets()
@@ -401,6 +372,20 @@ func (s *Service) OffsetForLeaderEpoch(_ context.Context, name string, part int3
 	return end, e, nil
 }
 
+// readable finds a partition this node leads and may serve reads of: it
+// has caught up in its term, and the client's leader epoch (if it sent
+// one) is the current term.
+func (s *Service) readable(name string, part, leaderEpoch int32) (*replica, raft.Leadership, error) {
+	_, r, ld, err := s.lookup(name, part)
+	if err != nil {
+		return nil, ld, err
+	}
+	if !r.p.CaughtUp(ld.Term) {
+		return nil, ld, fmt.Errorf("%w: %s-%d: the new leader is catching up", ErrLeaderNotAvailable, name, part)
+	}
+	return r, ld, checkEpoch(leaderEpoch, ld.Term)
+}
+
 func checkEpoch(client int32, term uint64) error {
 	switch {
 	case client < 0:
@@ -411,12 +396,4 @@ func checkEpoch(client int32, term uint64) error {
 		return fmt.Errorf("%w: %d, leader's is %d", ErrFencedLeaderEpoch, client, term)
 	}
 	return nil
-}
-
-func repeatErr(err error, n int) []error {
-	out := make([]error, n)
-	for i := range out {
-		out[i] = err
-	}
-	return out
 }

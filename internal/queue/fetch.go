@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -47,18 +46,7 @@ func (s *Service) fetchOnce(req FetchRequest) ([]FetchResult, int, []<-chan stru
 	}
 	for i, fp := range req.Partitions {
 		fr := FetchResult{Topic: fp.Topic, Partition: fp.Partition, HighWatermark: -1, LogStartOffset: -1}
-		_, r, ld, err := s.lookup(fp.Topic, fp.Partition)
-		if err == nil && !r.p.CaughtUp(ld.Term) {
-			err = fmt.Errorf("%w: %s-%d: the new leader is catching up", ErrLeaderNotAvailable, fp.Topic, fp.Partition)
-		}
-		if err == nil && fp.LeaderEpoch >= 0 {
-			switch {
-			case int64(fp.LeaderEpoch) > int64(ld.Term):
-				err = ErrUnknownLeaderEpoch
-			case int64(fp.LeaderEpoch) < int64(ld.Term):
-				err = ErrFencedLeaderEpoch
-			}
-		}
+		r, _, err := s.readable(fp.Topic, fp.Partition, fp.LeaderEpoch)
 		if err != nil {
 			fr.Err = err
 			out[i] = fr

@@ -64,9 +64,7 @@ func (s *Service) ensureOffsetsTopic(ctx context.Context) (*topic, error) {
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	t := s.topics[OffsetsTopic]
-	s.mu.RUnlock()
+	t := s.known(OffsetsTopic)
 	if t != nil {
 		return t, nil
 	}
@@ -78,9 +76,7 @@ func (s *Service) ensureOffsetsTopic(ctx context.Context) (*topic, error) {
 	if err != nil && !errors.Is(err, ErrTopicExists) {
 		return nil, fmt.Errorf("%w: create %s: %w", group.ErrCoordinatorNotAvailable, OffsetsTopic, err)
 	}
-	s.mu.RLock()
-	t = s.topics[OffsetsTopic]
-	s.mu.RUnlock()
+	t = s.known(OffsetsTopic)
 	if t == nil {
 		return nil, fmt.Errorf("%w: %s is being created", group.ErrCoordinatorNotAvailable, OffsetsTopic)
 	}
@@ -115,9 +111,7 @@ func (s *Service) coordinator(ctx context.Context, groupID string) (*group.Coord
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	t := s.topics[OffsetsTopic]
-	s.mu.RUnlock()
+	t := s.known(OffsetsTopic)
 	if t == nil {
 		return nil, fmt.Errorf("%w: no offsets topic yet", group.ErrNotCoordinator)
 	}
@@ -143,9 +137,7 @@ func (s *Service) coordinator(ctx context.Context, groupID string) (*group.Coord
 // partitions: a gained one is loaded into the coordinator, a lost one's
 // groups are unloaded. Called by watchLeadership.
 func (s *Service) offsetsLeadership() {
-	s.mu.RLock()
-	t := s.topics[OffsetsTopic]
-	s.mu.RUnlock()
+	t := s.known(OffsetsTopic)
 	if t == nil {
 		return
 	}
@@ -240,47 +232,14 @@ type offsetsState struct {
 
 func readOffsetsPartition(p *partition.Partition) (*offsetsState, error) {
 	st := &offsetsState{groups: map[string]*group.GroupState{}, offsets: map[string]map[group.TopicPartition]group.CommittedOffset{}}
-	start, hw := p.Offsets()
-	for off := start; off < hw; {
-		recs, _, _, err := p.Fetch(off, 1<<20)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			break
-		}
-		it := batch.NewIterator(recs)
-		for {
-			b, ok := it.Next()
-			if !ok {
-				break
-			}
-			raw, err := batch.Decompress(b.Attributes.Codec(), b.Records())
-			if err != nil {
-				return nil, err
-			}
-			ri := batch.NewRecordIterator(raw)
-			for {
-				rec, ok := ri.Next()
-				if !ok {
-					break
-				}
-				st.apply(rec.Key, rec.Value, b.BaseTimestamp+rec.TimestampDelta)
-			}
-			if err := ri.Err(); err != nil {
-				return nil, err
-			}
-			off = b.LastOffset() + 1
-		}
-		if err := it.Err(); err != nil {
-			return nil, err
-		}
+	if err := p.Records(func(_ int64, r batch.Record) { st.apply(r.Key, r.Value) }); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
 
 // apply folds one record of the offsets topic into the state.
-func (st *offsetsState) apply(key, value []byte, _ int64) {
+func (st *offsetsState) apply(key, value []byte) {
 	if len(key) < 2 {
 		return
 	}
@@ -402,9 +361,7 @@ func (s *Service) persistOffsets(ctx context.Context, groupID string, set []grou
 // writeOffsets appends records to a group's offsets partition as one
 // batch and waits until it is committed.
 func (s *Service) writeOffsets(ctx context.Context, groupID string, recs []batch.Record) error {
-	s.mu.RLock()
-	t := s.topics[OffsetsTopic]
-	s.mu.RUnlock()
+	t := s.known(OffsetsTopic)
 	if t == nil {
 		return group.ErrNotCoordinator
 	}

@@ -259,6 +259,13 @@ func (s *Service) install(rec *topicRecord) (*topic, error) {
 	return t, nil
 }
 
+// known returns the topic named name, nil if there is none.
+func (s *Service) known(name string) *topic {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.topics[name]
+}
+
 // groupSegments is a partition's raft group as partition.Segments.
 type groupSegments struct {
 	host  *raft.Host
@@ -292,9 +299,7 @@ func (s *Service) lookup(name string, part int32) (*topic, *replica, raft.Leader
 	default:
 		return nil, nil, raft.Leadership{}, fmt.Errorf("%w: topics are still loading", ErrLeaderNotAvailable)
 	}
-	s.mu.RLock()
-	t := s.topics[name]
-	s.mu.RUnlock()
+	t := s.known(name)
 	if t == nil || part < 0 || int(part) >= len(t.parts) {
 		return nil, nil, raft.Leadership{}, fmt.Errorf("%w: %s-%d", ErrUnknownTopicOrPartition, name, part)
 	}

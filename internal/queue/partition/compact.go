@@ -79,43 +79,10 @@ func (p *Partition) Compact(segs Segments) (int, error) {
 // record.
 func (p *Partition) latestOffsets() (map[string]int64, error) {
 	latest := map[string]int64{}
-	start, hw := p.Offsets()
-	for off := start; off < hw; {
-		recs, _, _, err := p.Fetch(off, 4<<20)
-		if err != nil {
-			return nil, err
+	err := p.Records(func(off int64, r batch.Record) {
+		if r.Key != nil {
+			latest[string(r.Key)] = off
 		}
-		if len(recs) == 0 {
-			break
-		}
-		it := batch.NewIterator(recs)
-		for {
-			b, ok := it.Next()
-			if !ok {
-				break
-			}
-			raw, err := batch.Decompress(b.Attributes.Codec(), b.Records())
-			if err != nil {
-				return nil, err
-			}
-			ri := batch.NewRecordIterator(raw)
-			for {
-				r, ok := ri.Next()
-				if !ok {
-					break
-				}
-				if r.Key != nil {
-					latest[string(r.Key)] = b.BaseOffset + int64(r.OffsetDelta)
-				}
-			}
-			if err := ri.Err(); err != nil {
-				return nil, err
-			}
-			off = b.LastOffset() + 1
-		}
-		if err := it.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return latest, nil
+	})
+	return latest, err
 }

@@ -186,3 +186,46 @@ func (p *Partition) Size() int64 {
 	defer p.mu.RUnlock()
 	return p.st.bytes
 }
+
+// Records calls fn with every record from the log start to the high
+// watermark, in offset order, decompressing each batch: for the readers of
+// a whole partition (the consumer-offsets loader, the compactor).
+func (p *Partition) Records(fn func(offset int64, r batch.Record)) error {
+	start, hw := p.Offsets()
+	for off := start; off < hw; {
+		recs, _, _, err := p.Fetch(off, 4<<20)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		it := batch.NewIterator(recs)
+		for {
+			b, ok := it.Next()
+			if !ok {
+				break
+			}
+			raw, err := batch.Decompress(b.Attributes.Codec(), b.Records())
+			if err != nil {
+				return fmt.Errorf("partition: batch at %d: %w", b.BaseOffset, err)
+			}
+			ri := batch.NewRecordIterator(raw)
+			for {
+				r, ok := ri.Next()
+				if !ok {
+					break
+				}
+				fn(b.BaseOffset+int64(r.OffsetDelta), r)
+			}
+			if err := ri.Err(); err != nil {
+				return fmt.Errorf("partition: batch at %d: %w", b.BaseOffset, err)
+			}
+			off = b.LastOffset() + 1
+		}
+		if err := it.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

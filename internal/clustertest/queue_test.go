@@ -1,17 +1,16 @@
 package clustertest
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"triad/internal/kafkatest"
 	"triad/internal/queue/batch"
 )
 
@@ -20,19 +19,7 @@ import (
 // another, the producer continues on it, and reading every partition from
 // the start returns every acknowledged record exactly once, in order.
 func TestQueueLeaderKilledDuringProduce(t *testing.T) {
-	c := New(t, 3, Options{})
-	var seeds []string
-	for _, nd := range c.Nodes() {
-		seeds = append(seeds, nd.KafkaAddr())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
+	c, seeds, adm, ctx := qcCluster(t)
 	const parts = 3
 	if _, err := adm.CreateTopic(ctx, parts, 3, nil, "events"); err != nil {
 		t.Fatalf("create topic: %v", err)
@@ -136,19 +123,8 @@ func firstDiff(a, b []string) int {
 // acks=all produces with NOT_ENOUGH_REPLICAS, while acks=1 still works
 // (a majority is up) — and once the node is back, acks=all works again.
 func TestQueueMinInsyncReplicas(t *testing.T) {
-	c := New(t, 3, Options{})
-	var seeds []string
-	for _, nd := range c.Nodes() {
-		seeds = append(seeds, nd.KafkaAddr())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
+	c, seeds, adm, ctx := qcCluster(t)
+	cl := kafkatest.Client(t, kgo.SeedBrokers(seeds...))
 	three := "3"
 	if _, err := adm.CreateTopic(ctx, 1, 3, map[string]*string{"min.insync.replicas": &three}, "strict"); err != nil {
 		t.Fatal(err)
@@ -174,11 +150,7 @@ func TestQueueMinInsyncReplicas(t *testing.T) {
 	// Raw produce requests: the error code itself, without the client's
 	// retries (kgo retries NOT_ENOUGH_REPLICAS until its delivery timeout).
 	// kgo stamps its own acks setting on requests, hence a client per acks.
-	cl1, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl1.Close()
+	cl1 := kafkatest.Client(t, kgo.SeedBrokers(seeds...), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
 	produce := func(acks int16) int16 {
 		via := cl
 		if acks == 1 {

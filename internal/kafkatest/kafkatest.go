@@ -9,8 +9,12 @@ package kafkatest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,9 +151,9 @@ func Produce(t testing.TB, ctx context.Context, cl *kgo.Client, topic string, fr
 // (recording what the coordinator acknowledged) and only then lets a
 // rebalance proceed, so no record is consumed twice across a rebalance.
 type Member struct {
-	cl   *kgo.Client
-	stop context.CancelFunc
-	done chan struct{}
+	Client *kgo.Client
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
 // StartMember starts a kgo group member. strict says whether a failed
@@ -170,7 +174,7 @@ func StartMember(t testing.TB, seeds []string, grp, topic string, seen *Seen, st
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Member{cl: cl, stop: cancel, done: make(chan struct{})}
+	m := &Member{Client: cl, stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(m.done)
 		defer cl.Close()
@@ -423,5 +427,67 @@ func KafkaGo(t testing.TB, ctx context.Context, seeds []string, adm *kadm.Client
 		t.Fatal(err)
 	}
 	seen.Check(t, n, true)
+	CheckCommitted(t, ctx, adm, grp, topic)
+}
+
+// Kcat drives Debian's kcat (librdkafka) against seeds on topic (Parts
+// partitions, created by the caller): -L must print every line of
+// listWants; 20 lines are produced to each partition with produceFlags
+// added (codec, acks); partition 2 is read back from the beginning in
+// order; then a group grp (-G) reads everything, and its commits must
+// reach every partition's end. It skips the test if kcat is not installed.
+func Kcat(t testing.TB, ctx context.Context, seeds []string, adm *kadm.Client, topic, grp string, listWants []string, produceFlags ...string) {
+	t.Helper()
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Skip("kcat not installed (apt-get install kcat)")
+	}
+	const perPart = 20
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, kcat, append([]string{"-b", strings.Join(seeds, ",")}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("kcat %v: %v\n%s%s", args, err, out, stderr.String())
+		}
+		return string(out)
+	}
+	out := run("", "-L", "-t", topic)
+	for _, want := range append(listWants, fmt.Sprintf(`topic "%s" with %d partitions:`, topic, Parts)) {
+		if !strings.Contains(out, want) {
+			t.Errorf("kcat -L lacks %q:\n%s", want, out)
+		}
+	}
+	var all []string
+	for p := range Parts {
+		var lines []string
+		for i := range perPart {
+			lines = append(lines, fmt.Sprintf("p%d-%d", p, i))
+		}
+		all = append(all, lines...)
+		run(strings.Join(lines, "\n")+"\n", append([]string{"-P", "-t", topic, "-p", strconv.Itoa(p)}, produceFlags...)...)
+	}
+	out = run("", "-C", "-t", topic, "-p", "2", "-o", "beginning", "-e", "-f", "%o %s\n")
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if len(got) != perPart {
+		t.Fatalf("kcat -C read %d lines, want %d:\n%s", len(got), perPart, out)
+	}
+	for i, l := range got {
+		if want := fmt.Sprintf("%d p2-%d", i, i); l != want {
+			t.Fatalf("line %d: %q, want %q", i, l, want)
+		}
+	}
+	out = run("", "-G", grp, "-c", strconv.Itoa(len(all)), "-f", "%s\n",
+		"-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=100",
+		"-X", "topic.metadata.refresh.interval.ms=1000", topic)
+	gotAll := strings.Fields(out)
+	slices.Sort(gotAll)
+	slices.Sort(all)
+	if !slices.Equal(gotAll, all) {
+		t.Errorf("kcat -G read %d records, want %d:\n%s", len(gotAll), len(all), out)
+	}
 	CheckCommitted(t, ctx, adm, grp, topic)
 }

@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"coord":           {"raft", "storage", "transport"},
 	"benchcoord":      {},
 	"benchqueue":      {"config", "server"},
-	"kafka":           {"queue"},
+	"kafka":           {"queue", "kafkatest"},           // kafkatest in tests only
 	"queue":           {"raft", "storage", "transport"}, // the last two in tests only
 	"queue/partition": {"raft", "storage", "queue/batch", "queue/producer"},
 	"queue/batch":     {},

@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +30,7 @@ func qcNode(t *testing.T) (string, *kadm.Client, context.Context) {
 	addr := n.KafkaAddr()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	return addr, kadm.NewClient(mustClient(t, kgo.SeedBrokers(addr))), ctx
+	return addr, kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(addr))), ctx
 }
 
 // qcCreate creates topic with qcParts partitions.
@@ -54,7 +50,7 @@ func TestNodeClientsKgoGroup(t *testing.T) {
 	addr, adm, ctx := qcNode(t)
 	const topic, grp, phase = "kgo-group", "kgo-workers", 120
 	qcCreate(t, ctx, adm, topic)
-	prod := mustClient(t, kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RequiredAcks(kgo.AllISRAcks()))
+	prod := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RequiredAcks(kgo.AllISRAcks()))
 	seen := kafkatest.NewSeen(t)
 	seeds := []string{addr}
 
@@ -133,7 +129,7 @@ func TestNodeClientsKadmAdmin(t *testing.T) {
 		t.Fatalf("after create partitions: %+v %v", md, err)
 	}
 	// The new partitions take records.
-	prod := mustClient(t, kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	prod := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err := prod.ProduceSync(ctx, &kgo.Record{Topic: "adm-a", Partition: 3, Value: []byte("p3")}).FirstErr(); err != nil {
 		t.Fatalf("produce to a new partition: %v", err)
 	}
@@ -272,60 +268,10 @@ func TestNodeClientsKafkaGo(t *testing.T) {
 // kcat (Debian's, librdkafka): -L, produce, consume from the beginning, and
 // consume by group (-G), which commits.
 func TestNodeClientsKcat(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat not installed (apt-get install kcat)")
-	}
 	addr, adm, ctx := qcNode(t)
-	const topic, grp, perPart = "kcat", "kcat-group", 20
+	const topic, grp = "kcat", "kcat-group"
 	qcCreate(t, ctx, adm, topic)
-	run := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, kcat, append([]string{"-b", addr}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("kcat %v: %v\n%s%s", args, err, out, stderr.String())
-		}
-		return string(out)
-	}
-	out := run("", "-L", "-t", topic)
-	for _, want := range []string{"1 brokers:", " at " + addr, fmt.Sprintf(`topic "%s" with %d partitions:`, topic, qcParts)} {
-		if !strings.Contains(out, want) {
-			t.Errorf("kcat -L lacks %q:\n%s", want, out)
-		}
-	}
-	var all []string
-	for p := range qcParts {
-		var lines []string
-		for i := range perPart {
-			lines = append(lines, fmt.Sprintf("p%d-%d", p, i))
-		}
-		all = append(all, lines...)
-		run(strings.Join(lines, "\n")+"\n", "-P", "-t", topic, "-p", strconv.Itoa(p), "-z", "lz4")
-	}
-	out = run("", "-C", "-t", topic, "-p", "2", "-o", "beginning", "-e", "-f", "%o %s\n")
-	got := strings.Split(strings.TrimSpace(out), "\n")
-	if len(got) != perPart {
-		t.Fatalf("kcat -C read %d lines, want %d:\n%s", len(got), perPart, out)
-	}
-	for i, l := range got {
-		if want := fmt.Sprintf("%d p2-%d", i, i); l != want {
-			t.Fatalf("line %d: %q, want %q", i, l, want)
-		}
-	}
-	out = run("", "-G", grp, "-c", strconv.Itoa(len(all)), "-f", "%s\n",
-		"-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=100",
-		"-X", "topic.metadata.refresh.interval.ms=1000", topic)
-	gotAll := strings.Fields(out)
-	slices.Sort(gotAll)
-	slices.Sort(all)
-	if !slices.Equal(gotAll, all) {
-		t.Errorf("kcat -G read %d records, want %d:\n%s", len(gotAll), len(all), out)
-	}
-	kafkatest.CheckCommitted(t, ctx, adm, grp, topic)
+	kafkatest.Kcat(t, ctx, []string{addr}, adm, topic, grp, []string{"1 brokers:", " at " + addr}, "-z", "lz4")
 	ds, err := adm.DescribeGroups(ctx, grp)
 	if err != nil || ds[grp].State != "Empty" {
 		t.Errorf("after kcat left: %+v, %v", ds[grp], err)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"triad/internal/config"
+	"triad/internal/kafkatest"
 	"triad/internal/queue"
 )
 
@@ -27,7 +26,7 @@ func TestNodeServesKafka(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	adm := kadm.NewClient(mustClient(t, kgo.SeedBrokers(addr)))
+	adm := kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(addr)))
 	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "orders"); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
@@ -35,7 +34,7 @@ func TestNodeServesKafka(t *testing.T) {
 	const perCodec = 200
 	want := map[string]bool{}
 	for ci, codec := range codecs {
-		p := mustClient(t, kgo.SeedBrokers(addr), kgo.ProducerBatchCompression(codec), kgo.RequiredAcks(kgo.AllISRAcks()))
+		p := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ProducerBatchCompression(codec), kgo.RequiredAcks(kgo.AllISRAcks()))
 		var recs []*kgo.Record
 		for i := range perCodec {
 			v := fmt.Sprintf("c%d-%d", ci, i)
@@ -48,7 +47,7 @@ func TestNodeServesKafka(t *testing.T) {
 		p.Close()
 	}
 	// Auto-creation: a topic nobody created, default 3 partitions.
-	p := mustClient(t, kgo.SeedBrokers(addr), kgo.AllowAutoTopicCreation())
+	p := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.AllowAutoTopicCreation())
 	if err := p.ProduceSync(ctx, &kgo.Record{Topic: "auto", Value: []byte("x")}).FirstErr(); err != nil {
 		t.Fatalf("produce to an auto-created topic: %v", err)
 	}
@@ -60,7 +59,7 @@ func TestNodeServesKafka(t *testing.T) {
 
 	consumeAll := func(addr string) map[string]bool {
 		t.Helper()
-		c := mustClient(t, kgo.SeedBrokers(addr), kgo.ConsumeTopics("orders"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		c := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ConsumeTopics("orders"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 		defer c.Close()
 		got := map[string]bool{}
 		for len(got) < len(want) {
@@ -99,59 +98,6 @@ func TestNodeServesKafka(t *testing.T) {
 	}
 }
 
-func mustClient(t *testing.T, opts ...kgo.Opt) *kgo.Client {
-	t.Helper()
-	c, err := kgo.NewClient(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
-}
-
-// kcat (librdkafka, Debian's build) lists, produces and consumes from the
-// beginning against a node.
-func TestNodeServesKcat(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat not installed (apt-get install kcat)")
-	}
-	n, _ := startNode(t, t.TempDir(), nil)
-	addr := n.KafkaAddr()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	run := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, kcat, append([]string{"-b", addr}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("kcat %v: %v\n%s%s", args, err, out, stderr.String())
-		}
-		return string(out)
-	}
-	var lines []string
-	for i := range 50 {
-		lines = append(lines, fmt.Sprintf("line-%d", i))
-	}
-	run(strings.Join(lines, "\n")+"\n", "-P", "-t", "logs", "-p", "0")
-	if out := run("", "-L", "-t", "logs"); !strings.Contains(out, `topic "logs" with 3 partitions`) {
-		t.Fatalf("kcat -L:\n%s", out)
-	}
-	out := run("", "-C", "-t", "logs", "-p", "0", "-o", "beginning", "-e", "-f", "%o %s\n")
-	got := strings.Split(strings.TrimSpace(out), "\n")
-	if len(got) != len(lines) {
-		t.Fatalf("kcat consumed %d lines, want %d:\n%q", len(got), len(lines), out)
-	}
-	for i, l := range got {
-		if want := fmt.Sprintf("%d line-%d", i, i); l != want {
-			t.Fatalf("line %d: %q, want %q", i, l, want)
-		}
-	}
-}
-
 // A kgo consumer group on a node: members share the partitions, commit,
 // and the committed offsets survive a restart (they live in the
 // __consumer_offsets partitions, raft groups like any other): a member of
@@ -162,13 +108,13 @@ func TestNodeConsumerGroupOffsetsSurviveRestart(t *testing.T) {
 	addr := n.KafkaAddr()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	adm := kadm.NewClient(mustClient(t, kgo.SeedBrokers(addr)))
+	adm := kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(addr)))
 	if _, err := adm.CreateTopic(ctx, 4, 1, nil, "jobs"); err != nil {
 		t.Fatal(err)
 	}
 	produce := func(addr string, from, to int) {
 		t.Helper()
-		p := mustClient(t, kgo.SeedBrokers(addr))
+		p := kafkatest.Client(t, kgo.SeedBrokers(addr))
 		var recs []*kgo.Record
 		for i := from; i < to; i++ {
 			recs = append(recs, &kgo.Record{Topic: "jobs", Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "job-%d", i)})
@@ -180,7 +126,7 @@ func TestNodeConsumerGroupOffsetsSurviveRestart(t *testing.T) {
 	}
 	consume := func(addr string, want int) map[string]bool {
 		t.Helper()
-		c := mustClient(t, kgo.SeedBrokers(addr), kgo.ConsumerGroup("workers"), kgo.ConsumeTopics("jobs"),
+		c := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ConsumerGroup("workers"), kgo.ConsumeTopics("jobs"),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit(),
 			kgo.SessionTimeout(6*time.Second), kgo.HeartbeatInterval(500*time.Millisecond))
 		got := map[string]bool{}
@@ -246,12 +192,12 @@ func TestNodeCompactedTopicWithKgo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	addr := n.KafkaAddr()
-	adm := kadm.NewClient(mustClient(t, kgo.SeedBrokers(addr)))
+	adm := kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(addr)))
 	compact, seg := "compact", "2048"
 	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"cleanup.policy": &compact, "segment.bytes": &seg}, "state"); err != nil {
 		t.Fatal(err)
 	}
-	p := mustClient(t, kgo.SeedBrokers(addr), kgo.ProducerLinger(0))
+	p := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ProducerLinger(0))
 	const total, keys = 400, 8
 	latest := map[string]string{}
 	for i := range total {
@@ -262,7 +208,7 @@ func TestNodeCompactedTopicWithKgo(t *testing.T) {
 		latest[k] = v
 	}
 	read := func() (int, map[string]string) {
-		c := mustClient(t, kgo.SeedBrokers(addr), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"state": {0: kgo.NewOffset().AtStart()}}))
+		c := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"state": {0: kgo.NewOffset().AtStart()}}))
 		defer c.Close()
 		n, vals := 0, map[string]string{}
 		var last int64 = -1

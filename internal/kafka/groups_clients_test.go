@@ -92,20 +92,6 @@ func checkCommitted(t *testing.T, ctx context.Context, adm *kadm.Client, grp, to
 	}
 }
 
-// saramaHandler counts what a sarama group member consumes and marks it.
-type saramaHandler struct{ seen *kafkatest.Seen }
-
-func (saramaHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
-func (saramaHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
-
-func (h saramaHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
-	for msg := range claim.Messages() {
-		h.seen.Add(string(msg.Value), msg.Partition, msg.Offset)
-		sess.MarkMessage(msg, "")
-	}
-	return nil
-}
-
 // A sarama consumer group of two members (its default protocol version
 // and its newest) consumes every record; closing commits what was marked.
 func TestSaramaConsumerGroup(t *testing.T) {
@@ -135,7 +121,7 @@ func TestSaramaConsumerGroup(t *testing.T) {
 				go func() {
 					defer func() { done <- struct{}{} }()
 					for cctx.Err() == nil {
-						if err := cg.Consume(cctx, []string{topic}, saramaHandler{seen}); err != nil && cctx.Err() == nil {
+						if err := cg.Consume(cctx, []string{topic}, kafkatest.SaramaHandler{Seen: seen}); err != nil && cctx.Err() == nil {
 							t.Errorf("consume: %v", err)
 							return
 						}

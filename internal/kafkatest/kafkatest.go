@@ -328,15 +328,16 @@ func SaramaProduce(t testing.TB, seeds []string, topic string, from, to int, nex
 	}
 }
 
-// saramaHandler counts what a sarama group member consumes and marks it.
-type saramaHandler struct{ seen *Seen }
+// SaramaHandler counts what a sarama group member consumes into Seen and
+// marks it.
+type SaramaHandler struct{ Seen *Seen }
 
-func (saramaHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
-func (saramaHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (SaramaHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
+func (SaramaHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 
-func (h saramaHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+func (h SaramaHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	for msg := range claim.Messages() {
-		h.seen.Add(string(msg.Value), msg.Partition, msg.Offset)
+		h.Seen.Add(string(msg.Value), msg.Partition, msg.Offset)
 		sess.MarkMessage(msg, "")
 	}
 	return nil
@@ -361,7 +362,7 @@ func SaramaGroup(t testing.TB, ctx context.Context, seeds []string, grp, topic s
 		groups = append(groups, cg)
 		wg.Go(func() {
 			for cctx.Err() == nil {
-				if err := cg.Consume(cctx, []string{topic}, saramaHandler{seen}); err != nil && cctx.Err() == nil {
+				if err := cg.Consume(cctx, []string{topic}, SaramaHandler{Seen: seen}); err != nil && cctx.Err() == nil {
 					t.Logf("sarama consume: %v", err)
 				}
 			}

@@ -325,12 +325,9 @@ func (g *group) singletonRead(ctx context.Context) (index uint64, ok bool, err e
 // DropLogBefore, or older than a snapshot this replica installed) answer
 // ErrLogDropped. Safe for concurrent use.
 func (h *Host) ReadEntries(groupID, lo, hi, maxBytes uint64) ([]Committed, error) {
-	g, err := h.group(groupID)
+	g, err := h.retained(groupID)
 	if err != nil {
 		return nil, err
-	}
-	if g.disk == nil {
-		return nil, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
 	}
 	hi = min(hi, g.appliedIndex()+1)
 	return g.disk.read(lo, hi, maxBytes)
@@ -342,12 +339,9 @@ func (h *Host) ReadEntries(groupID, lo, hi, maxBytes uint64) ([]Committed, error
 // index may stay readable for a while. Replicas decide it each on their
 // own, from the same applied command.
 func (h *Host) DropLogBefore(groupID, index uint64) error {
-	g, err := h.group(groupID)
+	g, err := h.retained(groupID)
 	if err != nil {
 		return err
-	}
-	if g.disk == nil {
-		return fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
 	}
 	for {
 		cur := g.dropTo.Load()
@@ -361,12 +355,9 @@ func (h *Host) DropLogBefore(groupID, index uint64) error {
 
 // LogFirstIndex is the first index still in a retained group's log.
 func (h *Host) LogFirstIndex(groupID uint64) (uint64, error) {
-	g, err := h.group(groupID)
+	g, err := h.retained(groupID)
 	if err != nil {
 		return 0, err
-	}
-	if g.disk == nil {
-		return 0, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
 	}
 	g.disk.mu.RLock()
 	defer g.disk.mu.RUnlock()
@@ -439,12 +430,9 @@ func (h *Host) Campaign(groupID uint64) error {
 // part of the log a compactor may rewrite (a restart replays only what
 // follows the snapshot, so rewritten entries are never re-applied).
 func (h *Host) SealedBelowSnapshot(groupID uint64) ([]storage.SegmentInfo, error) {
-	g, err := h.group(groupID)
+	g, err := h.retained(groupID)
 	if err != nil {
 		return nil, err
-	}
-	if g.disk == nil {
-		return nil, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
 	}
 	snap := g.disk.snapIndex()
 	g.disk.mu.RLock()
@@ -465,12 +453,9 @@ func (h *Host) SealedBelowSnapshot(groupID uint64) ([]storage.SegmentInfo, error
 // fn returns an entry's new data or nil to keep it. Only segments from
 // SealedBelowSnapshot may be rewritten.
 func (h *Host) RewriteSegment(groupID, first uint64, fn func(index uint64, data []byte) []byte) (bool, error) {
-	g, err := h.group(groupID)
+	g, err := h.retained(groupID)
 	if err != nil {
 		return false, err
-	}
-	if g.disk == nil {
-		return false, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
 	}
 	g.disk.mu.RLock()
 	lg, base := g.disk.lg, g.disk.base
@@ -490,4 +475,16 @@ func (h *Host) RewriteSegment(groupID, first uint64, fn func(index uint64, data 
 		g.disk.forget(last)
 	}
 	return changed, err
+}
+
+// retained returns a group that retains its log (GroupConfig.RetainLog).
+func (h *Host) retained(groupID uint64) (*group, error) {
+	g, err := h.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	if g.disk == nil {
+		return nil, fmt.Errorf("%w: group %d", ErrNotRetained, groupID)
+	}
+	return g, nil
 }

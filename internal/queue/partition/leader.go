@@ -12,15 +12,12 @@ import (
 	"triad/internal/queue/producer"
 )
 
-// errStale rejects an entry whose stamped offset is not the log end at
+// ErrStale rejects an entry whose stamped offset is not the log end at
 // apply: its leader's prediction went wrong (a proposal was dropped, or
-// leadership moved). The client retries; the leader re-predicts.
-var errStale = errors.New("partition: stale offset prediction")
-
-// ErrStale is errStale for callers: a retriable produce failure, which the
-// queue service answers as NOT_LEADER_OR_FOLLOWER so that clients refresh
-// and retry.
-var ErrStale = errStale
+// leadership moved). A retriable produce failure, which the queue service
+// answers as NOT_LEADER_OR_FOLLOWER so that clients refresh and retry; the
+// leader re-predicts.
+var ErrStale = errors.New("partition: stale offset prediction")
 
 // leader is the leader's side of a partition: a prediction of the state
 // after every entry it has proposed, from which it decides acceptance and
@@ -88,7 +85,7 @@ func (l *leader) complete(id uint64, res Result) {
 	delete(l.pending, id)
 	if w.term == l.term {
 		l.inflight--
-		if errors.Is(res.Err, errStale) {
+		if errors.Is(res.Err, ErrStale) {
 			l.resync = true
 		}
 	}
@@ -244,7 +241,7 @@ func (p *Partition) predict(ctx context.Context, term uint64) error {
 					if w.term != term {
 						delete(l.pending, id)
 						delete(l.local, id)
-						w.ch <- Result{BaseOffset: -1, Err: errStale}
+						w.ch <- Result{BaseOffset: -1, Err: ErrStale}
 					}
 				}
 				l.localMu.Unlock()
@@ -270,7 +267,7 @@ func (p *Partition) predict(ctx context.Context, term uint64) error {
 	}
 }
 
-// LeadershipLost fails every waiting proposal with errStale: this replica
+// LeadershipLost fails every waiting proposal with ErrStale: this replica
 // no longer leads, so it may never see them applied (a new leader may yet
 // commit them; idempotent producers retry into a duplicate answer).
 func (p *Partition) LeadershipLost() {
@@ -281,7 +278,7 @@ func (p *Partition) LeadershipLost() {
 	for id, w := range l.pending {
 		delete(l.pending, id)
 		delete(l.local, id)
-		w.ch <- Result{BaseOffset: -1, Err: errStale}
+		w.ch <- Result{BaseOffset: -1, Err: ErrStale}
 	}
 	l.localMu.Unlock()
 	l.term, l.inflight = 0, 0

@@ -69,10 +69,9 @@ type Partition struct {
 	log Log
 	lg  *slog.Logger
 
-	mu          sync.RWMutex // st and the fields below; apply writes, readers read
-	st          state
-	appliedTerm uint64
-	changed     chan struct{} // closed and replaced when next or start moves
+	mu      sync.RWMutex // st and changed; apply writes, readers read
+	st      state
+	changed chan struct{} // closed and replaced when next or start moves
 
 	lead leader // the leader's side (leader.go)
 }
@@ -90,6 +89,9 @@ func New(cfg Config, log Log) *Partition {
 
 // Apply applies committed entries in order (raft.StateMachine).
 func (p *Partition) Apply(ents []raft.Committed) {
+	if len(ents) == 0 {
+		return
+	}
 	type done struct {
 		id  uint64
 		res Result
@@ -97,8 +99,9 @@ func (p *Partition) Apply(ents []raft.Committed) {
 	var dones []done
 	p.mu.Lock()
 	moved := false
+	var term uint64
 	for _, c := range ents {
-		p.appliedTerm = c.Term
+		term = c.Term
 		if len(c.Data) == 0 { // a new leader's empty entry, a conf change
 			continue
 		}
@@ -124,7 +127,6 @@ func (p *Partition) Apply(ents []raft.Committed) {
 		close(p.changed)
 		p.changed = make(chan struct{})
 	}
-	term := p.appliedTerm
 	p.mu.Unlock()
 	for _, d := range dones {
 		p.lead.complete(d.id, d.res)
@@ -153,7 +155,7 @@ func (p *Partition) applyProduce(index uint64, e entry) Result {
 		}
 	}
 	if e.offset != p.st.next || b.BaseOffset != p.st.next {
-		return Result{BaseOffset: -1, Err: errStale}
+		return Result{BaseOffset: -1, Err: ErrStale}
 	}
 	last := b.BaseOffset + int64(b.LastOffsetDelta)
 	maxTs := b.MaxTimestamp

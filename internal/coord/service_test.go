@@ -62,6 +62,10 @@ type svcCluster struct {
 	clock *fakeClock
 	ids   []uint64
 	nodes map[uint64]*svcNode
+	// svcMu guards the nodes' svc pointers against PublishVia, which runs
+	// on the services' own goroutines while the test starts and stops
+	// nodes.
+	svcMu sync.Mutex
 }
 
 func newSvcCluster(t *testing.T, n int, tweak ...func(*ServiceConfig)) *svcCluster {
@@ -103,13 +107,17 @@ func (c *svcCluster) start(id uint64) {
 	cfg := ServiceConfig{Host: h, Self: svcMember(id), Peers: c.ids, ClusterID: 7, Now: c.clock.Now,
 		// What the front-end does over gRPC, done in memory.
 		PublishVia: func(ctx context.Context, leader, self *pb.Member) error {
-			for _, other := range c.nodes {
-				if other.svc != nil && other.id == leader.ID {
-					_, err := other.svc.Publish(ctx, self)
-					return err
-				}
+			c.svcMu.Lock()
+			var to *Service
+			if other := c.nodes[leader.ID]; other != nil {
+				to = other.svc
 			}
-			return ErrNoLeader
+			c.svcMu.Unlock()
+			if to == nil {
+				return ErrNoLeader
+			}
+			_, err := to.Publish(ctx, self)
+			return err
 		}}
 	if c.tweak != nil {
 		c.tweak(&cfg)
@@ -118,7 +126,9 @@ func (c *svcCluster) start(id uint64) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	c.svcMu.Lock()
 	nd.svc = svc
+	c.svcMu.Unlock()
 }
 
 func (c *svcCluster) stop(id uint64) {
@@ -129,7 +139,9 @@ func (c *svcCluster) stop(id uint64) {
 	nd.svc.Close()
 	nd.tn.Close()
 	nd.host.Close()
+	c.svcMu.Lock()
 	nd.host, nd.svc = nil, nil
+	c.svcMu.Unlock()
 }
 
 func (c *svcCluster) leader() *svcNode {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -50,6 +51,14 @@ type pending struct {
 func (p *pending) finish(resp kmsg.Response, err error) {
 	p.resp, p.err = resp, err
 	close(p.done)
+}
+
+// release lets go of what a written or abandoned response holds (a
+// Fetch response's record sets); p must be done.
+func (p *pending) release() {
+	if fr, ok := p.resp.(*fetchResponse); ok {
+		fr.release()
+	}
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -206,6 +215,7 @@ func (c *conn) call(h header, fn func() (reply, error)) (r reply, err error) {
 // and flushes whenever it has caught up with the reader.
 func (c *conn) writeLoop() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
+	sock, _ := c.nc.(syscall.Conn) // for sendfile; nil: copy
 	var buf []byte
 	for p := range c.queue {
 		select {
@@ -220,6 +230,10 @@ func (c *conn) writeLoop() {
 			select {
 			case <-p.done:
 			case <-c.ctx.Done():
+				c.s.spawn(func() {
+					<-p.done
+					p.release()
+				})
 				c.drain()
 				return
 			}
@@ -232,10 +246,22 @@ func (c *conn) writeLoop() {
 		if p.resp == nil {
 			continue // a deferred handler decided not to answer
 		}
-		// ApiVersions answers with header v0 even when flexible (api_versions.go).
-		flexHeader := p.resp.IsFlexible() && p.h.key != apiVersionsKey
-		buf = appendResponse(buf[:0], p.h.correlationID, flexHeader, p.resp)
-		if _, err := bw.Write(buf); err != nil {
+		var err error
+		if fr, ok := p.resp.(*fetchResponse); ok {
+			// Record sets may go straight to the socket: the write
+			// deadline must hold for them too.
+			if idle := c.s.cfg.IdleTimeout; idle > 0 {
+				_ = c.nc.SetWriteDeadline(time.Now().Add(idle))
+			}
+			buf, err = fr.write(bw, sock, p.h.correlationID, buf)
+			fr.release()
+		} else {
+			// ApiVersions answers with header v0 even when flexible (api_versions.go).
+			flexHeader := p.resp.IsFlexible() && p.h.key != apiVersionsKey
+			buf = appendResponse(buf[:0], p.h.correlationID, flexHeader, p.resp)
+			_, err = bw.Write(buf)
+		}
+		if err != nil {
 			c.writeFailed(err)
 			return
 		}
@@ -280,8 +306,19 @@ func (c *conn) writeFailed(err error) {
 }
 
 // drain consumes the queue until the reader closes it, so that the reader
-// never blocks on a writer that has stopped.
+// never blocks on a writer that has stopped, releasing the responses it
+// will not write (those still running release once they finish: their
+// handlers see the connection's context cancelled).
 func (c *conn) drain() {
-	for range c.queue {
+	for p := range c.queue {
+		select {
+		case <-p.done:
+			p.release()
+		default:
+			c.s.spawn(func() {
+				<-p.done
+				p.release()
+			})
+		}
 	}
 }

@@ -252,16 +252,20 @@ func (f *fakeBackend) readLocked(req queue.FetchRequest) ([]queue.FetchResult, i
 			r.Err = queue.ErrOffsetOutOfRange
 			continue
 		}
+		var recs queue.RecordBytes
 		for j, b := range l.batches {
 			if next := nextBase(l, j); next <= p.Offset {
 				continue
 			}
-			over := len(r.Records)+len(b) > int(p.MaxBytes) || total+len(b) > int(req.MaxBytes)
-			if over && (len(r.Records) > 0 || total > 0) {
+			over := len(recs)+len(b) > int(p.MaxBytes) || total+len(b) > int(req.MaxBytes)
+			if over && (len(recs) > 0 || total > 0) {
 				break
 			}
-			r.Records = append(r.Records, b...)
+			recs = append(recs, b...)
 			total += len(b)
+		}
+		if recs != nil {
+			r.Records = recs
 		}
 	}
 	return out, total

@@ -28,7 +28,8 @@ package kafka
 //   - preferred_read_replica -1 (v11+): read from the leader;
 //   - per partition errors come with high watermark, last stable offset and
 //     log start offset -1 and no records, as in Kafka; records are passed
-//     on as the backend returns them (nil is sent as empty, not null);
+//     on as the backend returns them (nil is sent as empty, not null), from
+//     the log files to the socket by sendfile (fetch_write.go);
 //   - the replica id, rack and follower fields are ignored: Triad's
 //     replicas do not fetch over Kafka's protocol.
 
@@ -85,16 +86,23 @@ func handleFetch(_ context.Context, rc *requestContext, kreq kmsg.Request) (repl
 			}
 		}
 		if len(results) != len(q.Partitions) {
+			queue.ReleaseAll(results)
 			return nil, fmt.Errorf("kafka: fetch: backend answered %d partitions of %d", len(results), len(q.Partitions))
 		}
+		fr := &fetchResponse{FetchResponse: resp, sets: make([]queue.RecordSet, len(results))}
 		i := 0
 		for ti := range resp.Topics {
 			for pi := range resp.Topics[ti].Partitions {
 				fillFetchPartition(&resp.Topics[ti].Partitions[pi], results[i])
+				if results[i].Err == nil {
+					fr.sets[i] = results[i].Records
+				} else if results[i].Records != nil {
+					results[i].Records.Release()
+				}
 				i++
 			}
 		}
-		return resp, nil
+		return fr, nil
 	}}, nil
 }
 
@@ -107,7 +115,4 @@ func fillFetchPartition(rp *kmsg.FetchResponseTopicPartition, r queue.FetchResul
 		return
 	}
 	rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = r.HighWatermark, r.HighWatermark, r.LogStartOffset
-	if r.Records != nil {
-		rp.RecordBatches = r.Records
-	}
 }

@@ -3,6 +3,8 @@ package queue
 import (
 	"errors"
 	"time"
+
+	"triad/internal/queue/partition"
 )
 
 // This file is the queue service's vocabulary: the requests and answers the
@@ -144,8 +146,27 @@ type FetchResult struct {
 	HighWatermark  int64
 	LogStartOffset int64
 	// Records are whole record batches starting at or before the asked
-	// offset (Kafka returns the batch containing it), as stored.
-	Records []byte
+	// offset (Kafka returns the batch containing it), as stored, still in
+	// the log files (zero-copy); nil for none. The caller must Release
+	// every set it is given.
+	Records RecordSet
+}
+
+// RecordSet is fetched record batches: regions of a partition's log files
+// that WriteTo sends to a socket with sendfile(2), or bytes in memory
+// (RecordBytes).
+type RecordSet = partition.RecordSet
+
+// RecordBytes is a RecordSet held in memory.
+type RecordBytes = partition.Bytes
+
+// ReleaseAll releases the record sets of results.
+func ReleaseAll(results []FetchResult) {
+	for _, r := range results {
+		if r.Records != nil {
+			r.Records.Release()
+		}
+	}
 }
 
 // Offset is a ListOffsets answer.

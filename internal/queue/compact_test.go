@@ -51,7 +51,7 @@ func TestCompactKeepsLatestPerKey(t *testing.T) {
 		}
 		count, vals, offs := 0, map[string]string{}, map[string]int64{}
 		prev := int64(-1)
-		it := batch.NewIterator(res[0].Records)
+		it := batch.NewIterator(fetchedBytes(t, res[0]))
 		for {
 			b, ok := it.Next()
 			if !ok {

@@ -9,8 +9,9 @@ import (
 // while fewer than MinBytes came back and MaxWait has not passed, waits
 // for any of them to grow (long poll) and reads again; Close ends the
 // wait, as does Drain (a shutdown does not wait for long polls). Records are whole
-// batches as stored; the first partition with data gets at least one
-// batch even past MaxBytes, as Kafka does.
+// batches as stored, left in the log files for the caller to send and
+// release; the first partition with data gets at least one batch even
+// past MaxBytes, as Kafka does.
 func (s *Service) Fetch(ctx context.Context, req FetchRequest) ([]FetchResult, error) {
 	deadline := time.Now().Add(req.MaxWait)
 	for {
@@ -29,10 +30,12 @@ func (s *Service) Fetch(ctx context.Context, req FetchRequest) ([]FetchResult, e
 		}
 		if !waitAny(ctx, append(changed, s.draining), wait) {
 			if err := ctx.Err(); err != nil {
+				ReleaseAll(res)
 				return nil, err
 			}
 			return res, nil
 		}
+		ReleaseAll(res) // read again, with what arrived
 	}
 }
 
@@ -60,14 +63,16 @@ func (s *Service) fetchOnce(req FetchRequest) ([]FetchResult, int, []<-chan stru
 			out[i] = fr
 			continue
 		}
-		recs, hw, start, err := r.p.Fetch(fp.Offset, max)
+		set, hw, start, err := r.p.FetchSet(fp.Offset, max)
 		fr.HighWatermark, fr.LogStartOffset = hw, start
 		if err != nil {
 			fr.Err = mapErr(err)
 		}
-		fr.Records = recs
-		total += len(recs)
-		budget -= len(recs)
+		if set != nil {
+			fr.Records = set
+			total += set.Len()
+			budget -= set.Len()
+		}
 		out[i] = fr
 	}
 	return out, total, changed

@@ -290,6 +290,14 @@ func (l *groupLog) ReadEntries(lo, hi, maxBytes uint64) ([]raft.Committed, error
 	return l.host.ReadEntries(l.group, lo, hi, maxBytes)
 }
 
+func (l *groupLog) EntryRegions(idx []uint64, skip int64) (partition.RecordSet, error) {
+	r, err := l.host.EntryRegions(l.group, idx, skip)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 func (l *groupLog) DropLogBefore(index uint64) error { return l.host.DropLogBefore(l.group, index) }
 
 // lookup finds a partition this node leads, with its leadership term.

@@ -313,6 +313,29 @@ func (d *diskStorage) read(lo, hi, maxBytes uint64) ([]Committed, error) {
 	return out, nil
 }
 
+// regions returns the data of entries idx (ascending) as file regions.
+func (d *diskStorage) regions(idx []uint64, skip int64) (*storage.Regions, error) {
+	d.mu.RLock()
+	lg, base := d.lg, d.base
+	first := lg.FirstIndex() + base
+	d.mu.RUnlock()
+	if len(idx) > 0 && idx[0] < first {
+		return nil, fmt.Errorf("raft: read %d: %w", idx[0], ErrLogDropped)
+	}
+	local := make([]uint64, len(idx))
+	for k, i := range idx {
+		local[k] = i - base
+	}
+	r, err := lg.DataRegions(local, skip)
+	if err != nil {
+		if errors.Is(err, storage.ErrClosed) || errors.Is(err, storage.ErrCompacted) {
+			err = fmt.Errorf("%w (the log was replaced by a snapshot install or dropped): %w", ErrLogDropped, err)
+		}
+		return nil, fmt.Errorf("raft: entry regions: %w", err)
+	}
+	return r, nil
+}
+
 // forget drops cached entries up to index last, whose data was rewritten
 // on disk (compaction): later reads go to the files.
 func (d *diskStorage) forget(last uint64) {

@@ -139,6 +139,10 @@ type Log struct {
 	terms   []termRun
 	err     error // sticky: set by the first failed write or sync
 	closed  bool
+	// pins counts the Regions holding each file open; unpinClose marks
+	// the pinned files the log has let go of, closed by the last Release.
+	pins       map[vfs.File]int
+	unpinClose map[vfs.File]bool
 
 	flushedIdx atomic.Uint64 // entries ≤ this have been handed to the OS
 	syncedIdx  atomic.Uint64 // entries ≤ this have been fsynced
@@ -258,10 +262,7 @@ func (l *Log) Close() error {
 	l.closed = true
 	var cerr error
 	for _, s := range l.segs {
-		if s.f != nil {
-			cerr = errors.Join(cerr, s.f.Close())
-			s.f = nil
-		}
+		cerr = errors.Join(cerr, l.closeSegLocked(s))
 	}
 	if serr != nil {
 		return serr

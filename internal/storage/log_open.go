@@ -218,10 +218,7 @@ func (l *Log) truncateAtOpen(s *segment, end int64) error {
 // positioned at its end.
 func (l *Log) activate(s *segment) error {
 	if s.f == nil || !s.rw {
-		if s.f != nil {
-			s.f.Close()
-			s.f = nil
-		}
+		l.closeSegLocked(s)
 		f, err := l.fs.OpenFile(s.path, os.O_RDWR, 0)
 		if err != nil {
 			return fmt.Errorf("storage: open segment: %w", err)

@@ -98,9 +98,7 @@ func (l *Log) Rewrite(first uint64, fn func(e Entry) []byte) (bool, error) {
 		l.logger.Warn("storage: rewrite: sync dir", "dir", l.dir, "err", err)
 	}
 	l.mu.Lock()
-	if seg.f != nil {
-		seg.f.Close()
-	}
+	l.closeSegLocked(seg)
 	seg.f, seg.rw = f, false
 	seg.offsets = offsets
 	seg.size, seg.flushed, seg.alloc = int64(len(buf)), int64(len(buf)), int64(len(buf))

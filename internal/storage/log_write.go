@@ -253,10 +253,7 @@ func (l *Log) TruncateSuffix(from uint64) error {
 	// midway leaves a contiguous (longer) log.
 	for len(l.segs) > 1 && l.active().first >= from {
 		s := l.active()
-		if s.f != nil {
-			s.f.Close()
-			s.f = nil
-		}
+		l.closeSegLocked(s)
 		if err := l.fs.Remove(s.path); err != nil {
 			return l.failLocked(fmt.Errorf("truncate: %w", err))
 		}
@@ -322,10 +319,9 @@ func (l *Log) DropPrefix(upTo uint64) error {
 	// Oldest first, each removal synced: a crash midway leaves a log that
 	// starts later but has no hole.
 	for _, s := range drop {
-		if s.f != nil {
-			s.f.Close()
-			s.f = nil
-		}
+		l.mu.Lock()
+		l.closeSegLocked(s)
+		l.mu.Unlock()
 		if err := l.fs.Remove(s.path); err != nil {
 			return fmt.Errorf("storage: drop prefix: %w", err)
 		}

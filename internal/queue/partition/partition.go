@@ -17,6 +17,9 @@ type Log interface {
 	// ReadEntries returns applied entries [lo, hi), at most maxBytes of
 	// them (at least one).
 	ReadEntries(lo, hi, maxBytes uint64) ([]raft.Committed, error)
+	// EntryRegions returns the data of applied entries idx (ascending),
+	// each minus its first skip bytes, without reading it (zero-copy).
+	EntryRegions(idx []uint64, skip int64) (RecordSet, error)
 	// DropLogBefore lets the log drop entries below index.
 	DropLogBefore(index uint64) error
 }

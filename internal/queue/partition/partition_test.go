@@ -61,6 +61,19 @@ func (l *memLog) ReadEntries(lo, hi, maxBytes uint64) ([]raft.Committed, error) 
 	return out, nil
 }
 
+func (l *memLog) EntryRegions(idx []uint64, skip int64) (RecordSet, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out Bytes
+	for _, i := range idx {
+		if i <= l.dropped {
+			return nil, raft.ErrLogDropped
+		}
+		out = append(out, l.ents[i-1].Data[skip:]...)
+	}
+	return out, nil
+}
+
 func (l *memLog) DropLogBefore(index uint64) error {
 	l.mu.Lock()
 	l.dropped = max(l.dropped, index-1)
@@ -145,6 +158,18 @@ func TestProduceFetch(t *testing.T) {
 	}
 	if len(bases) != 3 || bases[0] != 6 || bases[2] != 12 {
 		t.Fatalf("fetched bases %v", bases)
+	}
+	// The zero-copy form names the same bytes.
+	set, _, _, err := p.FetchSet(7, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := set.Bytes(); err != nil || !bytes.Equal(b, recs) {
+		t.Fatalf("FetchSet: %v, equal to Fetch: %v", err, bytes.Equal(b, recs))
+	}
+	set.Release()
+	if set, _, _, err := p.FetchSet(15, 1<<20); set != nil || err != nil {
+		t.Fatalf("FetchSet at the high watermark: %v %v, want nothing", set, err)
 	}
 	// maxBytes smaller than one batch still returns one.
 	if recs, _, _, _ := p.Fetch(0, 1); len(recs) != len(want[0]) {

@@ -31,27 +31,18 @@ func (p *Partition) Changed() <-chan struct{} {
 // Fetch returns whole batches, as stored, from the one holding offset on,
 // while they fit in maxBytes (the first always does, as Kafka returns at
 // least one batch), with the high watermark and log start at the time of
-// the read. At the high watermark it returns no records.
+// the read. At the high watermark it returns no records. It copies the
+// batches into memory (from the raft log's cache of recent entries or
+// the files): for readers that look at them. FetchSet is the zero-copy
+// form for readers that pass them on.
 func (p *Partition) Fetch(offset int64, maxBytes int) (records []byte, hw, start int64, err error) {
-	p.mu.RLock()
-	hw, start = p.st.next, p.st.start
-	if offset < start || offset > hw {
-		p.mu.RUnlock()
-		return nil, hw, start, fmt.Errorf("%w: %d not in [%d, %d]", ErrOffsetOutOfRange, offset, start, hw)
+	refs, hw, start, err := p.pick(offset, maxBytes)
+	if err != nil || len(refs) == 0 {
+		return nil, hw, start, err
 	}
-	k := sort.Search(len(p.st.refs), func(i int) bool { return p.st.refs[i].last >= offset })
-	var refs []batchRef
 	size := 0
-	for _, r := range p.st.refs[k:] {
-		if len(refs) > 0 && size+int(r.size) > maxBytes {
-			break
-		}
-		refs = append(refs, r)
+	for _, r := range refs {
 		size += int(r.size)
-	}
-	p.mu.RUnlock()
-	if len(refs) == 0 {
-		return nil, hw, start, nil
 	}
 	out := make([]byte, 0, size)
 	lo, hi := refs[0].index, refs[len(refs)-1].index+1
@@ -59,10 +50,7 @@ func (p *Partition) Fetch(offset int64, maxBytes int) (records []byte, hw, start
 	for lo < hi && j < len(refs) {
 		ents, err := p.log.ReadEntries(lo, hi, uint64(max(size-len(out), 1)))
 		if err != nil {
-			if errors.Is(err, raft.ErrLogDropped) {
-				return nil, hw, start, fmt.Errorf("%w: %d was dropped by retention", ErrOffsetOutOfRange, offset)
-			}
-			return nil, hw, start, err
+			return nil, hw, start, p.readErr(offset, err)
 		}
 		if len(ents) == 0 {
 			break
@@ -84,6 +72,54 @@ func (p *Partition) Fetch(offset int64, maxBytes int) (records []byte, hw, start
 		lo = ents[len(ents)-1].Index + 1
 	}
 	return out, hw, start, nil
+}
+
+// FetchSet is Fetch without the copy: the batches stay in the raft log's
+// segment files, pinned until the caller releases the set, and go to the
+// client by sendfile(2) (RecordSet.WriteTo). With no records it returns a
+// nil set.
+func (p *Partition) FetchSet(offset int64, maxBytes int) (set RecordSet, hw, start int64, err error) {
+	refs, hw, start, err := p.pick(offset, maxBytes)
+	if err != nil || len(refs) == 0 {
+		return nil, hw, start, err
+	}
+	idx := make([]uint64, len(refs))
+	for k, r := range refs {
+		idx[k] = r.index
+	}
+	set, err = p.log.EntryRegions(idx, headerSize)
+	if err != nil {
+		return nil, hw, start, p.readErr(offset, err)
+	}
+	return set, hw, start, nil
+}
+
+// pick chooses the batches a fetch at offset returns: from the one
+// holding offset on, while they fit in maxBytes (at least one).
+func (p *Partition) pick(offset int64, maxBytes int) (refs []batchRef, hw, start int64, err error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	hw, start = p.st.next, p.st.start
+	if offset < start || offset > hw {
+		return nil, hw, start, fmt.Errorf("%w: %d not in [%d, %d]", ErrOffsetOutOfRange, offset, start, hw)
+	}
+	k := sort.Search(len(p.st.refs), func(i int) bool { return p.st.refs[i].last >= offset })
+	size := 0
+	for _, r := range p.st.refs[k:] {
+		if len(refs) > 0 && size+int(r.size) > maxBytes {
+			break
+		}
+		refs = append(refs, r)
+		size += int(r.size)
+	}
+	return refs, hw, start, nil
+}
+
+func (p *Partition) readErr(offset int64, err error) error {
+	if errors.Is(err, raft.ErrLogDropped) {
+		return fmt.Errorf("%w: %d was dropped by retention", ErrOffsetOutOfRange, offset)
+	}
+	return err
 }
 
 // OffsetForTime returns the offset of the first record whose timestamp is

@@ -28,8 +28,9 @@
 //     need not wait for this cycle's fsync.
 //  4. Group commit: fsync every log and hard-state file written in step 2,
 //     all concurrently (the last on the loop's own goroutine), and wait for
-//     all. A hard state whose only change is the commit index is not
-//     fsynced (raft's MustSync). Raft voters always sync before
+//     all. The hard-state file is fsynced only when the term or vote
+//     changed (new entries are durable by the log's fsync; a commit index
+//     alone need not be). Raft voters always sync before
 //     acknowledging: there is no unsafe mode.
 //  5. Only then send the Ready's messages, batched per destination node
 //     (one Transport.Send per node per cycle); a MsgSnap goes through

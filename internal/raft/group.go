@@ -318,8 +318,13 @@ func (g *group) persist(rd *raft.Ready) (syncLog, syncHS bool, err error) {
 			if err := g.hs.write(hs); err != nil {
 				return false, false, err
 			}
-			// A commit-only change need not be synced (raft's MustSync).
-			syncHS = rd.MustSync || hs.term != g.lastHS.term || hs.vote != g.lastHS.vote
+			// Only a new term or vote must be durable before the Ready's
+			// messages go. raft's MustSync is also true for new entries,
+			// but those are made durable by the log's own fsync; a commit
+			// index is knowledge that raft learns again (clamped at open).
+			// Syncing the hard state with every batch of entries would
+			// double the fsyncs of a busy group.
+			syncHS = hs.term != g.lastHS.term || hs.vote != g.lastHS.vote
 			g.lastHS = hs
 		}
 		if err := g.st.SetHardState(rd.HardState); err != nil {

@@ -3,6 +3,7 @@ package kafka
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -100,8 +101,12 @@ func (c *conn) abort() {
 	c.nc.Close()
 }
 
+// maxReusedFrame bounds the produce frame a connection keeps for reuse.
+const maxReusedFrame = 8 << 20
+
 func (c *conn) readLoop() {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
+	var reuse []byte
 	idle := c.s.cfg.IdleTimeout
 	for {
 		if idle > 0 {
@@ -111,12 +116,20 @@ func (c *conn) readLoop() {
 		if c.stopping.Load() {
 			return
 		}
-		frame, err := readFrame(br, c.s.cfg.MaxRequestBytes)
+		frame, err := readFrame(br, c.s.cfg.MaxRequestBytes, reuse)
 		if err != nil {
 			c.readFailed(err)
 			return
 		}
 		p := c.handle(frame)
+		reuse = nil
+		if len(frame) >= 2 && binary.BigEndian.Uint16(frame) == produceKey && cap(frame) <= maxReusedFrame {
+			// A Produce is done with its frame once handled (its batches
+			// were proposed, and raft copied them): the next request may
+			// be read into it. Other requests' decoded fields may alias
+			// the frame for as long as they live.
+			reuse = frame[:0]
+		}
 		if p == nil {
 			continue // no response (acks=0)
 		}

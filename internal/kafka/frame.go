@@ -23,8 +23,9 @@ const frameChunk = 1 << 20
 
 // readFrame reads one size-prefixed request. A size that is negative or
 // above max is refused before anything is allocated, as Kafka's
-// socket.request.max.bytes is.
-func readFrame(r io.Reader, max int32) ([]byte, error) {
+// socket.request.max.bytes is. The frame is read into reuse when it fits
+// (a buffer the caller knows is free again), else into a new buffer.
+func readFrame(r io.Reader, max int32, reuse []byte) ([]byte, error) {
 	var sz [4]byte
 	if _, err := io.ReadFull(r, sz[:]); err != nil {
 		return nil, err
@@ -34,6 +35,16 @@ func readFrame(r io.Reader, max int32) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrFrameSize, n, max)
 	}
 	size := int(n)
+	if cap(reuse) >= size {
+		buf := reuse[:size]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return buf, nil
+	}
 	buf := make([]byte, 0, min(size, frameChunk))
 	for len(buf) < size {
 		if len(buf) == cap(buf) { // double, never past size

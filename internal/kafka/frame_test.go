@@ -15,20 +15,20 @@ import (
 
 func TestReadFrame(t *testing.T) {
 	body := bytes.Repeat([]byte{7}, 3*frameChunk+5) // grows past a chunk
-	got, err := readFrame(bytes.NewReader(frame(body)), int32(len(body)))
+	got, err := readFrame(bytes.NewReader(frame(body)), int32(len(body)), nil)
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("len %d err %v", len(got), err)
 	}
-	if _, err := readFrame(bytes.NewReader(frame(body)), int32(len(body)-1)); !errors.Is(err, ErrFrameSize) {
+	if _, err := readFrame(bytes.NewReader(frame(body)), int32(len(body)-1), nil); !errors.Is(err, ErrFrameSize) {
 		t.Fatalf("over max: %v", err)
 	}
-	if _, err := readFrame(bytes.NewReader(frame(body)[:100]), int32(len(body))); !errors.Is(err, io.ErrUnexpectedEOF) {
+	if _, err := readFrame(bytes.NewReader(frame(body)[:100]), int32(len(body)), nil); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("truncated: %v", err)
 	}
-	if _, err := readFrame(bytes.NewReader(nil), 10); err != io.EOF {
+	if _, err := readFrame(bytes.NewReader(nil), 10, nil); err != io.EOF {
 		t.Fatalf("empty: %v", err)
 	}
-	if got, err := readFrame(bytes.NewReader(frame(nil)), 10); err != nil || len(got) != 0 {
+	if got, err := readFrame(bytes.NewReader(frame(nil)), 10, nil); err != nil || len(got) != 0 {
 		t.Fatalf("zero-size: %v %v", got, err)
 	}
 }
@@ -125,7 +125,7 @@ func FuzzRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
 		for range 8 {
-			fr, err := readFrame(r, c.s.cfg.MaxRequestBytes)
+			fr, err := readFrame(r, c.s.cfg.MaxRequestBytes, nil)
 			if err != nil {
 				return
 			}

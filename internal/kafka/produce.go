@@ -45,6 +45,7 @@ import (
 )
 
 const (
+	produceKey = 0
 	produceMin = 3
 	produceMax = 9
 )

@@ -33,6 +33,9 @@ func (g *group) leaderLocked() error {
 // embeds a request ID in data and waits on a Waiter that its state
 // machine triggers when it applies the entry. A proposal can still be lost
 // if leadership changes before it commits; callers time out and retry.
+// data is copied (raft clones a proposal into its log): the caller may
+// reuse the buffer once Propose returns (TestProposeCopiesData holds raft
+// to that).
 func (h *Host) Propose(ctx context.Context, groupID uint64, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err

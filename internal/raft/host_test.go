@@ -2,6 +2,7 @@ package raft
 
 import (
 	"context"
+	"encoding/binary"
 	"testing"
 	"time"
 )
@@ -190,4 +191,31 @@ func TestMembershipChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.waitApplied(3, 5, ids)
+}
+
+// Propose does not keep the caller's buffer: raft copies the data into its
+// log, so a caller may reuse the buffer at once (the queue's produce path
+// does). Overwriting it right after Propose must not change what applies.
+func TestProposeCopiesData(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	c.createGroupAll(1)
+	ld := c.leader(1)
+	sm := ld.sms[1]
+	buf := make([]byte, 8)
+	for i := range 50 {
+		id := reqSeq.Add(1)
+		binary.LittleEndian.PutUint64(buf, id)
+		done := sm.w.Register(id)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := ld.host.Propose(ctx, 1, buf); err != nil {
+			t.Fatalf("propose %d: %v", i, err)
+		}
+		binary.LittleEndian.PutUint64(buf, 1<<63+uint64(i)) // the caller reuses its buffer
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatalf("proposal %d (id %d) did not apply as proposed: raft kept the caller's buffer?", i, id)
+		}
+		cancel()
+	}
 }

@@ -151,8 +151,10 @@ type ProduceOptions struct {
 // Produce validates a partition's record set from a produce request,
 // decides it against the prediction, stamps its base offset and leader
 // epoch, and proposes it with propose (called under the prediction's lock,
-// so entries reach the log in the order their offsets were stamped). The
-// records slice is modified in place. It waits (bounded by ctx) until this
+// so entries reach the log in the order their offsets were stamped);
+// propose must not keep data once it returns (raft copies it into its log),
+// as the buffer is reused. The records slice is modified in place and not
+// kept either. It waits (bounded by ctx) until this
 // replica can predict for opts.Term.
 func (p *Partition) Produce(ctx context.Context, records []byte, opts ProduceOptions, propose func(data []byte) error) (Ticket, error) {
 	lim := opts.Limits
@@ -189,8 +191,14 @@ func (p *Partition) Produce(ctx context.Context, records []byte, opts ProduceOpt
 	l.localMu.Lock()
 	l.local[id] = w.local
 	l.localMu.Unlock()
-	data := encodeEntry(entry{kind: kindProduce, id: id, time: opts.NowMs, offset: offset, body: b.Raw})
-	if err := propose(data); err != nil {
+	bp := entryBufs.Get().(*[]byte)
+	data := appendEntry((*bp)[:0], entry{kind: kindProduce, id: id, time: opts.NowMs, offset: offset, body: b.Raw})
+	err = propose(data)
+	if cap(data) <= maxPooledEntry {
+		*bp = data
+		entryBufs.Put(bp)
+	}
+	if err != nil {
 		delete(l.pending, id)
 		l.localMu.Lock()
 		delete(l.local, id)

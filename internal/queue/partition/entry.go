@@ -2,9 +2,9 @@ package partition
 
 import (
 	"encoding/binary"
-	"sync"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Entry kinds: the first byte of every entry a partition's log holds (see

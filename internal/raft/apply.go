@@ -126,6 +126,9 @@ func (g *group) applyOne(it applyItem) error {
 }
 
 func (g *group) setApplied(i uint64) {
+	if g.disk != nil {
+		g.disk.applied.Store(i)
+	}
 	g.ap.appliedMu.Lock()
 	g.ap.applied = i
 	close(g.ap.appliedCh)

@@ -103,4 +103,13 @@
 //
 // Sync holds syncMu (not mu) while it fsyncs, so Appends proceed during an
 // fsync. Entries reads under mu, so a long read delays Append.
+//
+// # Regions (zero-copy reads)
+//
+// DataRegions returns entries' data as (file, offset, length) regions
+// without reading them, for readers that pass the bytes on (a queue fetch
+// sends them with sendfile(2)). A Regions pins the open files it names:
+// a segment the log drops, rewrites or closes meanwhile keeps its handle
+// (hence its old bytes) until the last Release, which closes it. Region
+// bytes are not checksummed on the way out.
 package storage

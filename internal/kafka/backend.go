@@ -38,6 +38,9 @@ type Backend interface {
 	// before the handler returns) and returns a function that waits for
 	// the outcome per Acks (results in reqs' order). With Acks 0 the
 	// front-end still calls wait (to release resources) but sends nothing.
+	// The requests' Records alias the request frame, which the connection
+	// reads its next request into once Produce returns: a backend copies
+	// what must outlive the call (the queue's raft log does).
 	Produce(ctx context.Context, reqs []queue.ProduceRequest) (wait func(context.Context) []queue.ProduceResult)
 
 	// Fetch long-polls: it returns when MinBytes are available, MaxWait

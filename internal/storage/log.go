@@ -91,11 +91,11 @@ func (o Options) withDefaults() Options {
 // segment is one file of the log, named by its first index.
 type segment struct {
 	first   uint64
-	last    uint64  // first-1 while empty
-	path    string  //
-	offsets []int64 // file offset of the record for index first+i
-	size    int64   // header plus every record, buffered ones included
-	flushed int64   // bytes handed to the OS
+	last    uint64     // first-1 while empty
+	path    string     //
+	offsets offsetList // file offset of the record for index first+i
+	size    int64      // header plus every record, buffered ones included
+	flushed int64      // bytes handed to the OS
 	// alloc is the file's size: flushed plus the zero-filled space written
 	// ahead of it (Options.PreallocBytes). Writing into space that is
 	// already allocated and zeroed lets fdatasync skip the metadata update
@@ -109,8 +109,8 @@ type segment struct {
 }
 
 func (s *segment) recordEnd(i uint64) int64 {
-	if k := i - s.first + 1; k < uint64(len(s.offsets)) {
-		return s.offsets[k]
+	if k := i - s.first + 1; k < uint64(s.offsets.len()) {
+		return s.offsets.at(int(k))
 	}
 	return s.size
 }

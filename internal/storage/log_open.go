@@ -87,7 +87,7 @@ func (l *Log) createSegment(first uint64) (*segment, error) {
 
 // scan is what reading one segment found.
 type scan struct {
-	offsets []int64
+	offsets offsetList
 	terms   []termRun
 	end     int64 // end of the last good record (0: no valid header)
 	size    int64 // the file's size (past end: a zero-filled tail)
@@ -143,7 +143,7 @@ func (l *Log) load(firsts []uint64) error {
 			}
 		}
 		s.offsets = sc.offsets
-		s.last = first + uint64(len(sc.offsets)) - 1
+		s.last = first + uint64(sc.offsets.len()) - 1
 		s.size = max(sc.end, int64(segmentHeader))
 		s.flushed = s.size
 		s.alloc = s.size
@@ -264,7 +264,7 @@ func (l *Log) scanSegment(s *segment, isLast bool) (scan, error) {
 			return sc, nil
 		}
 		// A bad record ends a torn tail only if nothing valid follows it.
-		after, err := validRecordAfter(f, off, size, s.first+uint64(len(sc.offsets))-1)
+		after, err := validRecordAfter(f, off, size, s.first+uint64(sc.offsets.len())-1)
 		if err != nil {
 			return scan{}, err
 		}
@@ -301,10 +301,10 @@ func (l *Log) scanSegment(s *segment, isLast bool) (scan, error) {
 		if err != nil {
 			return badAt(off, err.Error())
 		}
-		if want := s.first + uint64(len(sc.offsets)); e.Index != want {
+		if want := s.first + uint64(sc.offsets.len()); e.Index != want {
 			return badAt(off, fmt.Sprintf("record has index %d, expected %d", e.Index, want))
 		}
-		sc.offsets = append(sc.offsets, off)
+		sc.offsets.push(off)
 		if k := len(sc.terms); k == 0 || sc.terms[k-1].term != e.Term {
 			sc.terms = append(sc.terms, termRun{start: e.Index, term: e.Term})
 		}

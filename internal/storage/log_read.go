@@ -42,10 +42,10 @@ func (l *Log) Entries(lo, hi, maxBytes uint64) ([]Entry, error) {
 	for i := lo; i < hi && k < len(l.segs); k++ {
 		s := l.segs[k]
 		// Decide how many entries fit before reading, from the offsets.
-		start := s.offsets[i-s.first]
+		start := s.offsets.at(int(i - s.first))
 		j := i
 		for ; j < hi && j <= s.last; j++ {
-			sz := uint64(s.recordEnd(j) - s.offsets[j-s.first])
+			sz := uint64(s.recordEnd(j) - s.offsets.at(int(j-s.first)))
 			if maxBytes > 0 && total+sz > maxBytes && len(out)+int(j-i) > 0 {
 				break
 			}

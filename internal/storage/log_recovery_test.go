@@ -118,7 +118,7 @@ func corruptMiddle(t *testing.T, which int) (*vfs.MemFS, string, int64) {
 		t.Fatalf("want ≥ 3 segments, have %d", len(l.segs))
 	}
 	s := l.segs[which]
-	off := s.offsets[1]
+	off := s.offsets.at(1)
 	l.Close()
 	b := readAll(t, m, s.path)
 	b[off+recordHeader+3] ^= 0xff // inside the index field
@@ -149,7 +149,7 @@ func TestCorruptionInLastSegmentWithValidAfter(t *testing.T) {
 	m := vfs.NewMem()
 	l := mustOpen(t, m, "/log", Options{})
 	l.Append(ents(1, 6, 1)...)
-	off := l.segs[0].offsets[2]
+	off := l.segs[0].offsets.at(2)
 	l.Close()
 	p := "/log/" + segmentName(1)
 	b := readAll(t, m, p)

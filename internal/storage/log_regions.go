@@ -90,11 +90,11 @@ func (l *Log) DataRegions(idx []uint64, skip int64) (*Regions, error) {
 			}
 			s.f = f
 		}
-		start := s.offsets[i-s.first] + recordHeader + recordFixed + skip
+		start := s.offsets.at(int(i-s.first)) + recordHeader + recordFixed + skip
 		end := s.recordEnd(i)
 		if end < start {
 			r.releaseLocked()
-			return nil, &CorruptionError{File: s.path, Offset: s.offsets[i-s.first],
+			return nil, &CorruptionError{File: s.path, Offset: s.offsets.at(int(i - s.first)),
 				Reason: fmt.Sprintf("entry %d holds %d bytes of data, fewer than %d", i, end-start+skip, skip)}
 		}
 		if len(r.files) == 0 || r.files[len(r.files)-1] != s.f {

@@ -74,9 +74,9 @@ func (l *Log) Rewrite(first uint64, fn func(e Entry) []byte) (bool, error) {
 		return false, fmt.Errorf("storage: rewrite: %w", err)
 	}
 	buf := []byte(segmentMagic)
-	offsets := make([]int64, len(ents))
+	var offsets offsetList
 	for i := range ents {
-		offsets[i] = int64(len(buf))
+		offsets.push(int64(len(buf)))
 		buf = appendRecord(buf, &ents[i])
 	}
 	fail := func(err error) (bool, error) {

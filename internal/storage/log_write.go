@@ -57,7 +57,7 @@ func (l *Log) Append(ents ...Entry) error {
 			l.mu.Lock()
 		}
 		act := l.active()
-		act.offsets = append(act.offsets, act.size)
+		act.offsets.push(act.size)
 		l.pending = appendRecord(l.pending, e)
 		act.size += size
 		act.last = e.Index
@@ -267,7 +267,7 @@ func (l *Log) TruncateSuffix(from uint64) error {
 		return l.failLocked(err)
 	}
 	if from <= s.last {
-		cut := s.offsets[from-s.first]
+		cut := s.offsets.at(int(from - s.first))
 		if err := s.f.Truncate(cut); err != nil {
 			return l.failLocked(fmt.Errorf("truncate %s: %w", s.path, err))
 		}
@@ -277,7 +277,7 @@ func (l *Log) TruncateSuffix(from uint64) error {
 		if _, err := s.f.Seek(cut, io.SeekStart); err != nil {
 			return l.failLocked(fmt.Errorf("truncate %s: %w", s.path, err))
 		}
-		s.offsets = s.offsets[:from-s.first]
+		s.offsets.truncate(int(from - s.first))
 		s.size, s.flushed, s.alloc, s.last = cut, cut, cut, from-1
 	}
 	for len(l.terms) > 0 && l.terms[len(l.terms)-1].start >= from {

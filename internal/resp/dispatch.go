@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"slices"
 	"strings"
 
 	"triad/internal/cache"
@@ -132,7 +133,7 @@ func (c *conn) dispatch(args [][]byte) {
 			c.multiErr = true
 			return
 		}
-		c.queued = append(c.queued, args)
+		c.queued = append(c.queued, slices.Clone(args)) // the reader reuses args
 		c.w.Status("QUEUED")
 		return
 	}

@@ -40,6 +40,7 @@ var topicConfigs = map[string]struct {
 	queue.ConfigCleanupPolicy:     {kmsg.ConfigTypeList, "delete (retention by time and size) or compact (the latest value per key)."},
 	queue.ConfigMinInsyncReplicas: {kmsg.ConfigTypeInt, "The fewest in-sync replicas an acks=all write needs (NOT_ENOUGH_REPLICAS below it)."},
 	queue.ConfigMaxMessageBytes:   {kmsg.ConfigTypeInt, "The largest record batch the topic accepts."},
+	queue.ConfigDeleteRetentionMs: {kmsg.ConfigTypeLong, "How long a compacted topic keeps a tombstone (a record with a null value) once it is its key's latest record, counted from the record's timestamp."},
 }
 
 func configSource(e queue.ConfigEntry) kmsg.ConfigSource {

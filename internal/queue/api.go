@@ -54,6 +54,7 @@ const (
 	ConfigCleanupPolicy     = "cleanup.policy"
 	ConfigMinInsyncReplicas = "min.insync.replicas"
 	ConfigMaxMessageBytes   = "max.message.bytes"
+	ConfigDeleteRetentionMs = "delete.retention.ms"
 )
 
 // Broker is one node as Kafka clients see it.

@@ -100,3 +100,82 @@ func TestCompactKeepsLatestPerKey(t *testing.T) {
 		t.Fatalf("after a restart: %d records (want %d), k1 = %q", again, after, vals2["k1"])
 	}
 }
+
+// A compacted topic drops a key's tombstone once it is the key's latest
+// record and older than delete.retention.ms, and the key's older values
+// with it; a younger tombstone stays.
+func TestCompactDropsOldTombstones(t *testing.T) {
+	fs := vfs.NewMem()
+	n := startTestNodeWith(t, fs, newMemCatalog(), func(c *Config) { c.SnapshotEntries = 20 })
+	defer n.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	spec := TopicSpec{Name: "kv", Partitions: 1, ReplicationFactor: 1, Configs: map[string]string{
+		ConfigCleanupPolicy: "compact", ConfigSegmentBytes: "2048", ConfigDeleteRetentionMs: "3600000"}}
+	if errs := n.svc.CreateTopics(ctx, []TopicSpec{spec}, false); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	now := time.Now().UnixMilli()
+	old := now - 2*3600000
+	produce := func(ts int64, recs ...batch.Record) {
+		t.Helper()
+		wait := n.svc.Produce(ctx, []ProduceRequest{{Topic: "kv", Acks: -1, Records: batch.Build(recs, ts)}})
+		if res := wait(ctx)[0]; res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	produce(old, batch.Record{Key: []byte("gone"), Value: []byte("v1")})
+	produce(old, batch.Record{Key: []byte("young"), Value: []byte("v1")})
+	produce(old, batch.Record{Key: []byte("gone")})  // tombstone, two hours old
+	produce(now, batch.Record{Key: []byte("young")}) // tombstone, just now
+	for i := range 200 { // push them into sealed segments below the snapshot
+		produce(now, batch.Record{Key: fmt.Appendf(nil, "filler%d", i%5), Value: []byte("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")})
+	}
+	read := func() map[string][]string {
+		t.Helper()
+		res, err := n.svc.Fetch(ctx, FetchRequest{MaxBytes: 10 << 20, Partitions: []FetchPartition{{Topic: "kv", MaxBytes: 10 << 20, LeaderEpoch: -1}}})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		seen := map[string][]string{} // key → values in offset order ("<nil>" for a tombstone)
+		it := batch.NewIterator(fetchedBytes(t, res[0]))
+		for {
+			b, ok := it.Next()
+			if !ok {
+				break
+			}
+			ri := batch.NewRecordIterator(b.Records())
+			for {
+				r, ok := ri.Next()
+				if !ok {
+					break
+				}
+				v := string(r.Value)
+				if r.Value == nil {
+					v = "<nil>"
+				}
+				seen[string(r.Key)] = append(seen[string(r.Key)], v)
+			}
+		}
+		return seen
+	}
+	// Snapshots are written in the background: compact until the early
+	// segments lie below one.
+	var seen map[string][]string
+	for {
+		n.svc.applyRetention()
+		if seen = read(); len(seen["gone"]) == 0 || ctx.Err() != nil {
+			break
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+	if got, ok := seen["gone"]; ok {
+		t.Fatalf("key with an old tombstone still has records %v", got)
+	}
+	if got := seen["young"]; len(got) != 1 || got[0] != "<nil>" {
+		t.Fatalf("key with a young tombstone: records %v, want just the tombstone", got)
+	}
+	if len(seen["filler0"]) == 0 {
+		t.Fatal("live keys are gone")
+	}
+}

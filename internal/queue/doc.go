@@ -83,14 +83,17 @@
 // (partition.Compact, storage.Log.Rewrite), keeping each key's latest
 // record at its offset; batches keep their base offset and last offset
 // delta, and one whose records all go stays empty (KAFKA-5443). Records
-// without a key and tombstones (null values) stay. Replicas compact on
-// their own schedules; the latest value of every key is the same
-// everywhere.
+// without a key stay. A tombstone (null value) that is its key's latest
+// record goes once its timestamp is older than delete.retention.ms
+// (default 24 h), and the key with it. Segments are rewritten oldest
+// first, so a crash midway never leaves a key's older value without the
+// tombstone that hid it. Replicas compact on their own schedules; the
+// latest value of every key is the same everywhere.
 //
 // # Not yet
 //
 // Transactions, moving replicas off a node that is gone for good,
-// deleting tombstones after delete.retention.ms, fetch sessions, and one
+// fetch sessions, and one
 // log shared by a node's partitions (each partition fsyncs its own files,
 // so a cycle with many busy partitions costs as many fsyncs).
 package queue

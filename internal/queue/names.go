@@ -37,6 +37,7 @@ type topicConfig struct {
 	segmentSet        bool   // segment.bytes was set on the topic
 	minInsyncReplicas int32
 	maxMessageBytes   int32
+	deleteRetentionMs int64 // how long a compacted topic keeps a key's tombstone
 }
 
 // configDefaults are Kafka's broker defaults for the configs Triad keeps.
@@ -47,6 +48,7 @@ var configDefaults = map[string]string{
 	ConfigCleanupPolicy:     "delete",
 	ConfigMinInsyncReplicas: "1",
 	ConfigMaxMessageBytes:   "1048588",
+	ConfigDeleteRetentionMs: "86400000",
 }
 
 // parseConfigs validates a topic's configs (names and values) and returns
@@ -81,6 +83,7 @@ func parseConfigs(set map[string]string) (topicConfig, error) {
 	_, c.segmentSet = set[ConfigSegmentBytes]
 	c.minInsyncReplicas = int32(num(ConfigMinInsyncReplicas, 1))
 	c.maxMessageBytes = int32(num(ConfigMaxMessageBytes, 0))
+	c.deleteRetentionMs = num(ConfigDeleteRetentionMs, 0)
 	if err != nil {
 		return topicConfig{}, err
 	}

@@ -407,7 +407,7 @@ func (s *Service) applyRetention() {
 	for _, j := range jobs {
 		if j.conf.compacts() {
 			// Every replica compacts its own log.
-			if n, err := j.r.p.Compact(groupSegments{s.host, j.r.group}); err != nil {
+			if n, err := j.r.p.Compact(groupSegments{s.host, j.r.group}, now-j.conf.deleteRetentionMs); err != nil {
 				s.log.Warn("queue: compaction", "group", j.r.group, "err", err)
 			} else if n > 0 {
 				s.log.Debug("queue: compacted", "group", j.r.group, "segments", n)

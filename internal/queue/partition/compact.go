@@ -18,13 +18,17 @@ type Segments interface {
 
 // Compact is cleanup.policy=compact: it keeps, in the sealed segments
 // below the snapshot point, only the latest record of each key (records
-// without a key and tombstones stay; the active tail is never touched),
+// without a key stay; the active tail is never touched), and drops a
+// tombstone (null value) that is its key's latest record once its
+// timestamp is before tombstonesBefore (now − delete.retention.ms: Kafka
+// counts from when the cleaner first saw it; Triad from the record's own
+// time, which never removes one sooner than a reader could expect),
 // rewriting those segments in place with the same offsets. Each replica
 // compacts its own log on its own schedule, as Kafka's cleaner does; the
 // result is equivalent everywhere (the latest value per key), and raft
 // may send compacted entries to a follower that catches up. It returns
 // how many segments were rewritten.
-func (p *Partition) Compact(segs Segments) (int, error) {
+func (p *Partition) Compact(segs Segments, tombstonesBefore int64) (int, error) {
 	sealed, err := segs.SealedBelowSnapshot()
 	if err != nil || len(sealed) == 0 {
 		return 0, err
@@ -46,11 +50,21 @@ func (p *Partition) Compact(segs Segments) (int, error) {
 				return nil
 			}
 			nb, err := batch.Filter(b, func(off int64, r batch.Record) bool {
-				if r.Key == nil || r.Value == nil {
+				if r.Key == nil {
 					return true
 				}
 				last, ok := latest[string(r.Key)]
-				return !ok || last <= off
+				if ok && last > off {
+					return false // superseded
+				}
+				if r.Value == nil { // the key's latest is a tombstone
+					ts := b.BaseTimestamp + r.TimestampDelta
+					if b.Attributes.LogAppendTime() {
+						ts = b.MaxTimestamp
+					}
+					return ts >= tombstonesBefore
+				}
+				return true
 			})
 			if err != nil {
 				rerr = errors.Join(rerr, err)

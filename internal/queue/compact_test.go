@@ -128,7 +128,8 @@ func TestCompactDropsOldTombstones(t *testing.T) {
 	produce(old, batch.Record{Key: []byte("young"), Value: []byte("v1")})
 	produce(old, batch.Record{Key: []byte("gone")})  // tombstone, two hours old
 	produce(now, batch.Record{Key: []byte("young")}) // tombstone, just now
-	for i := range 200 {                             // push them into sealed segments below the snapshot
+	// Push them into sealed segments below the snapshot.
+	for i := range 200 {
 		produce(now, batch.Record{Key: fmt.Appendf(nil, "filler%d", i%5), Value: []byte("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")})
 	}
 	read := func() map[string][]string {

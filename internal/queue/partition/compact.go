@@ -3,6 +3,7 @@ package partition
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"triad/internal/queue/batch"
 	"triad/internal/storage"
@@ -40,7 +41,8 @@ func (p *Partition) Compact(segs Segments, tombstonesBefore int64) (int, error) 
 	rewritten := 0
 	for _, s := range sealed {
 		var rerr error
-		changed, err := segs.RewriteSegment(s.First, func(_ uint64, data []byte) []byte {
+		var sizes []resized
+		changed, err := segs.RewriteSegment(s.First, func(index uint64, data []byte) []byte {
 			e, err := decodeEntry(data)
 			if err != nil || e.kind != kindProduce {
 				return nil
@@ -49,6 +51,7 @@ func (p *Partition) Compact(segs Segments, tombstonesBefore int64) (int, error) 
 			if err != nil {
 				return nil
 			}
+			sizes = append(sizes, resized{index, int32(len(e.body))})
 			nb, err := batch.Filter(b, func(off int64, r batch.Record) bool {
 				if r.Key == nil {
 					return true
@@ -74,6 +77,7 @@ func (p *Partition) Compact(segs Segments, tombstonesBefore int64) (int, error) 
 				return nil
 			}
 			e.body = nb
+			sizes[len(sizes)-1].size = int32(len(nb))
 			return encodeEntry(e)
 		})
 		if err != nil {
@@ -82,6 +86,7 @@ func (p *Partition) Compact(segs Segments, tombstonesBefore int64) (int, error) 
 		if rerr != nil {
 			p.lg.Warn("partition: compaction skipped a batch", "topic", p.cfg.Topic, "partition", p.cfg.Partition, "err", rerr)
 		}
+		p.resize(sizes)
 		if changed {
 			rewritten++
 		}
@@ -99,4 +104,29 @@ func (p *Partition) latestOffsets() (map[string]int64, error) {
 		}
 	})
 	return latest, err
+}
+
+// resized is a batch's new size after compaction, by its entry's index.
+type resized struct {
+	index uint64
+	size  int32
+}
+
+// resize records the sizes of the batches in a compacted segment, so that
+// retention.bytes and fetch budgets count what this replica's log holds.
+// The sizes are this replica's own (each compacts on its own schedule),
+// like the files. Every compaction run records them for every sealed
+// segment it reads, changed or not: a restart restores sizes from a
+// snapshot taken before the segment was compacted, and the next run puts
+// them right.
+func (p *Partition) resize(sizes []resized) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range sizes {
+		k := sort.Search(len(p.st.refs), func(i int) bool { return p.st.refs[i].index >= r.index })
+		if k < len(p.st.refs) && p.st.refs[k].index == r.index {
+			p.st.bytes += int64(r.size) - int64(p.st.refs[k].size)
+			p.st.refs[k].size = r.size
+		}
+	}
 }

@@ -337,22 +337,19 @@ func (h *Host) ReadEntries(groupID, lo, hi, maxBytes uint64) ([]Committed, error
 }
 
 // EntryRegions returns the data of a retained group's entries idx
-// (ascending, applied), each minus its first skip bytes, as regions of the
-// log files for zero-copy readers (storage.Regions: sendfile to a socket);
-// the caller must Release them. Entries past the applied index are left
-// out; below the log's start they answer ErrLogDropped. Safe for
-// concurrent use.
+// (ascending), each minus its first skip bytes, as regions of the log
+// files for zero-copy readers (storage.Regions: sendfile to a socket); the
+// caller must Release them. The caller asks only for entries its state
+// machine has applied: unlike ReadEntries this does not wait for the
+// group's applied index, which moves after the state machine's Apply
+// returns — a reader woken by that Apply must see what it applied. Below
+// the log's start they answer ErrLogDropped. Safe for concurrent use.
 func (h *Host) EntryRegions(groupID uint64, idx []uint64, skip int64) (*storage.Regions, error) {
 	g, err := h.retained(groupID)
 	if err != nil {
 		return nil, err
 	}
-	applied := g.appliedIndex()
-	n := len(idx)
-	for n > 0 && idx[n-1] > applied {
-		n--
-	}
-	return g.disk.regions(idx[:n], skip)
+	return g.disk.regions(idx, skip)
 }
 
 // DropLogBefore lets a group with GroupConfig.RetainLog drop its entries

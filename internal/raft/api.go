@@ -323,8 +323,10 @@ func (g *group) singletonRead(ctx context.Context) (index uint64, ok bool, err e
 // ReadEntries returns the committed entries [lo, hi) of a group with
 // GroupConfig.RetainLog, at most maxBytes of them (but at least one; 0 is
 // no limit), from the log files or the cache of recent entries. hi is
-// clamped to the applied index + 1: readers see only what the state
-// machine has applied. Entries below the log's start (dropped by
+// clamped past the last committed entry handed to the state machine:
+// readers never see uncommitted entries, and see every entry the state
+// machine has applied (the applied index moves only after Apply returns,
+// so a reader woken by Apply would otherwise miss what woke it). Entries below the log's start (dropped by
 // DropLogBefore, or older than a snapshot this replica installed) answer
 // ErrLogDropped. Safe for concurrent use.
 func (h *Host) ReadEntries(groupID, lo, hi, maxBytes uint64) ([]Committed, error) {
@@ -332,24 +334,27 @@ func (h *Host) ReadEntries(groupID, lo, hi, maxBytes uint64) ([]Committed, error
 	if err != nil {
 		return nil, err
 	}
-	hi = min(hi, g.appliedIndex()+1)
+	hi = min(hi, g.disk.handed.Load()+1)
 	return g.disk.read(lo, hi, maxBytes)
 }
 
 // EntryRegions returns the data of a retained group's entries idx
 // (ascending), each minus its first skip bytes, as regions of the log
 // files for zero-copy readers (storage.Regions: sendfile to a socket); the
-// caller must Release them. The caller asks only for entries its state
-// machine has applied: unlike ReadEntries this does not wait for the
-// group's applied index, which moves after the state machine's Apply
-// returns — a reader woken by that Apply must see what it applied. Below
-// the log's start they answer ErrLogDropped. Safe for concurrent use.
+// caller must Release them. As with ReadEntries, entries past the last
+// committed one handed to the state machine are left out; below the log's
+// start they answer ErrLogDropped. Safe for concurrent use.
 func (h *Host) EntryRegions(groupID uint64, idx []uint64, skip int64) (*storage.Regions, error) {
 	g, err := h.retained(groupID)
 	if err != nil {
 		return nil, err
 	}
-	return g.disk.regions(idx, skip)
+	handed := g.disk.handed.Load()
+	n := len(idx)
+	for n > 0 && idx[n-1] > handed {
+		n--
+	}
+	return g.disk.regions(idx[:n], skip)
 }
 
 // DropLogBefore lets a group with GroupConfig.RetainLog drop its entries

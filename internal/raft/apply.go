@@ -128,6 +128,12 @@ func (g *group) applyOne(it applyItem) error {
 func (g *group) setApplied(i uint64) {
 	if g.disk != nil {
 		g.disk.applied.Store(i)
+		for { // applied entries are committed: handed is at least i
+			h := g.disk.handed.Load()
+			if h >= i || g.disk.handed.CompareAndSwap(h, i) {
+				break
+			}
+		}
 	}
 	g.ap.appliedMu.Lock()
 	g.ap.applied = i

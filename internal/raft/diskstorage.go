@@ -66,6 +66,11 @@ type diskStorage struct {
 	// applied is the group's applied index (set by the apply goroutine):
 	// cached entries above it are not evicted below diskCacheMax.
 	applied atomic.Uint64
+	// handed is the last committed entry handed to the apply goroutine:
+	// readers of the data see entries up to it (never uncommitted ones),
+	// which includes every entry the state machine has applied, even
+	// before the group's applied index catches up.
+	handed atomic.Uint64
 }
 
 func newDiskStorage(lg *storage.Log, base uint64, snap *pb.Snapshot) *diskStorage {

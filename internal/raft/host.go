@@ -455,6 +455,18 @@ func (g *group) handOff(rd *raft.Ready) {
 		}
 	}
 	g.mu.Unlock()
+	if g.disk != nil {
+		last := it.restore.GetIndex()
+		if n := len(it.ents); n > 0 {
+			last = it.ents[n-1].Index
+		}
+		for {
+			h := g.disk.handed.Load()
+			if h >= last || g.disk.handed.CompareAndSwap(h, last) {
+				break
+			}
+		}
+	}
 	if it.restore != nil || len(it.ents) > 0 {
 		g.enqueue(it)
 	}

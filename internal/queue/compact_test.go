@@ -60,27 +60,15 @@ func TestCompactKeepsLatestPerKey(t *testing.T) {
 		if checkSize && size != int64(len(raw)) {
 			t.Fatalf("partition size %d, log holds %d bytes of batches", size, len(raw))
 		}
-		it := batch.NewIterator(raw)
-		for {
-			b, ok := it.Next()
-			if !ok {
-				break
+		eachRecord(raw, func(off int64, r batch.Record) {
+			if off <= prev {
+				t.Fatalf("record at %d after %d", off, prev)
 			}
-			if b.BaseOffset <= prev {
-				t.Fatalf("batch at %d after %d", b.BaseOffset, prev)
-			}
-			prev = b.LastOffset()
-			ri := batch.NewRecordIterator(b.Records())
-			for {
-				r, ok := ri.Next()
-				if !ok {
-					break
-				}
-				count++
-				vals[string(r.Key)] = string(r.Value)
-				offs[string(r.Key)] = b.BaseOffset + int64(r.OffsetDelta)
-			}
-		}
+			prev = off
+			count++
+			vals[string(r.Key)] = string(r.Value)
+			offs[string(r.Key)] = off
+		})
 		return count, vals, offs
 	}
 	before, _, _ := read(true)
@@ -160,25 +148,13 @@ func TestCompactDropsOldTombstones(t *testing.T) {
 			t.Fatal(err, res[0].Err)
 		}
 		seen := map[string][]string{} // key → values in offset order ("<nil>" for a tombstone)
-		it := batch.NewIterator(fetchedBytes(t, res[0]))
-		for {
-			b, ok := it.Next()
-			if !ok {
-				break
+		eachRecord(fetchedBytes(t, res[0]), func(_ int64, r batch.Record) {
+			v := string(r.Value)
+			if r.Value == nil {
+				v = "<nil>"
 			}
-			ri := batch.NewRecordIterator(b.Records())
-			for {
-				r, ok := ri.Next()
-				if !ok {
-					break
-				}
-				v := string(r.Value)
-				if r.Value == nil {
-					v = "<nil>"
-				}
-				seen[string(r.Key)] = append(seen[string(r.Key)], v)
-			}
-		}
+			seen[string(r.Key)] = append(seen[string(r.Key)], v)
+		})
 		return seen
 	}
 	// Snapshots are written in the background: compact until the early

@@ -176,21 +176,9 @@ func TestCrashKeepsAcknowledgedRecords(t *testing.T) {
 				}
 				<-time.After(10 * time.Millisecond) // the partition is electing or catching up after the restart
 			}
-			it := batch.NewIterator(fetchedBytes(t, res[0]))
-			for {
-				b, ok := it.Next()
-				if !ok {
-					break
-				}
-				ri := batch.NewRecordIterator(b.Records())
-				for {
-					r, ok := ri.Next()
-					if !ok {
-						break
-					}
-					got[fmt.Sprintf("%d/%s", part, r.Value)] = b.BaseOffset + int64(r.OffsetDelta)
-				}
-			}
+			eachRecord(fetchedBytes(t, res[0]), func(off int64, r batch.Record) {
+				got[fmt.Sprintf("%d/%s", part, r.Value)] = off
+			})
 		}
 		for k, off := range acked {
 			if g, ok := got[k]; !ok || g != off {
@@ -215,4 +203,24 @@ func fetchedBytes(t *testing.T, r FetchResult) []byte {
 		t.Fatalf("read fetched records: %v", err)
 	}
 	return b
+}
+
+// eachRecord calls fn with every record of the uncompressed batches in
+// raw, in order, with its offset.
+func eachRecord(raw []byte, fn func(offset int64, r batch.Record)) {
+	it := batch.NewIterator(raw)
+	for {
+		b, ok := it.Next()
+		if !ok {
+			return
+		}
+		ri := batch.NewRecordIterator(b.Records())
+		for {
+			r, ok := ri.Next()
+			if !ok {
+				break
+			}
+			fn(b.BaseOffset+int64(r.OffsetDelta), r)
+		}
+	}
 }

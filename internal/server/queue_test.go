@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -238,5 +239,54 @@ func TestNodeCompactedTopicWithKgo(t *testing.T) {
 			t.Fatalf("compaction never ran: still %d records", n)
 		}
 		<-time.After(100 * time.Millisecond)
+	}
+}
+
+// Large batches go from the segment files to the socket by sendfile
+// (regions of 16 KiB and more); a kgo consumer reads every byte back as
+// produced, across segments (segment.bytes 1 MiB) and fetch sizes.
+func TestNodeFetchesLargeBatches(t *testing.T) {
+	n, _ := startNode(t, t.TempDir(), nil)
+	addr := n.KafkaAddr()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	adm := kadm.NewClient(kafkatest.Client(t, kgo.SeedBrokers(addr)))
+	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": kadm.StringPtr("1048576")}, "big"); err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	value := func(i int) []byte {
+		v := make([]byte, 20<<10)
+		for j := range v {
+			v[j] = byte(i*31 + j/7)
+		}
+		return v
+	}
+	const total = 300
+	p := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.ProducerLinger(5*time.Millisecond))
+	var recs []*kgo.Record
+	for i := range total {
+		recs = append(recs, &kgo.Record{Topic: "big", Key: []byte(fmt.Sprint(i)), Value: value(i)})
+	}
+	if err := p.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+	p.Close()
+
+	c := kafkatest.Client(t, kgo.SeedBrokers(addr), kgo.ConsumeTopics("big"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxBytes(3<<20), kgo.FetchMaxPartitionBytes(1<<20))
+	defer c.Close()
+	next := 0
+	for next < total {
+		fs := c.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d of %d records: %v", next, total, err)
+		}
+		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s-%d: %v", topic, p, err) })
+		fs.EachRecord(func(r *kgo.Record) {
+			if r.Offset != int64(next) || string(r.Key) != fmt.Sprint(next) || !bytes.Equal(r.Value, value(next)) {
+				t.Fatalf("record at offset %d (key %s, %d bytes): want offset %d with its value", r.Offset, r.Key, len(r.Value), next)
+			}
+			next++
+		})
 	}
 }

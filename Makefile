@@ -43,7 +43,7 @@ fuzz: ## run each fuzz target for a while (FUZZTIME, default 30s)
 	done
 
 e2e: deps-test ## long end-to-end and stress tests (build tag e2e)
-	$(GO) test -race -tags e2e -timeout 60m ./internal/e2e/...
+	$(GO) test -race -tags e2e -count=1 -timeout 60m ./internal/e2e/... # -count=1: the tests run a freshly built binary, which the test cache cannot see
 
 bench: bench-cache bench-mem bench-coord bench-queue ## all side-by-side benchmarks
 

@@ -3,6 +3,7 @@ package partition
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"triad/internal/queue/batch"
@@ -122,11 +123,16 @@ type resized struct {
 func (p *Partition) resize(sizes []resized) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	copied := false
 	for _, r := range sizes {
 		k := sort.Search(len(p.st.refs), func(i int) bool { return p.st.refs[i].index >= r.index })
-		if k < len(p.st.refs) && p.st.refs[k].index == r.index {
-			p.st.bytes += int64(r.size) - int64(p.st.refs[k].size)
-			p.st.refs[k].size = r.size
+		if k == len(p.st.refs) || p.st.refs[k].index != r.index || p.st.refs[k].size == r.size {
+			continue
 		}
+		if !copied { // a snapshot being encoded may share the array (Snapshot)
+			p.st.refs, copied = slices.Clone(p.st.refs), true
+		}
+		p.st.bytes += int64(r.size) - int64(p.st.refs[k].size)
+		p.st.refs[k].size = r.size
 	}
 }

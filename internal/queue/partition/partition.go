@@ -1,9 +1,11 @@
 package partition
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"triad/internal/queue/batch"
@@ -206,12 +208,36 @@ func (p *Partition) applyLogStart(e entry) Result {
 }
 
 // Snapshot returns the state as of the last Apply (raft.StateMachine).
+// It freezes the state in O(producers) on the apply goroutine and encodes
+// it when the snapshot is read, on raft's background writer: the batch
+// index of a long-lived partition holds millions of refs, and encoding
+// them here would stall apply (and every produce behind it) at each
+// snapshot. The frozen refs share the live slice's array: Apply only
+// appends past them, retention moves the live slice to a new array, and
+// compaction's resize copies before it writes.
 func (p *Partition) Snapshot() (io.ReadCloser, error) {
 	p.mu.RLock()
-	b := encodeState(&p.st)
+	n := len(p.st.refs)
+	frozen := state{next: p.st.next, start: p.st.start, refs: p.st.refs[:n:n], epochs: slices.Clone(p.st.epochs)}
+	ps := p.st.producers.Snapshot()
 	p.mu.RUnlock()
-	return io.NopCloser(newBytesReader(b)), nil
+	return &lazySnapshot{encode: func() []byte { return encodeFrozen(&frozen, ps) }}, nil
 }
+
+// lazySnapshot encodes on the first Read.
+type lazySnapshot struct {
+	encode func() []byte
+	r      *bytes.Reader
+}
+
+func (s *lazySnapshot) Read(b []byte) (int, error) {
+	if s.r == nil {
+		s.r = newBytesReader(s.encode())
+	}
+	return s.r.Read(b)
+}
+
+func (s *lazySnapshot) Close() error { return nil }
 
 // Restore replaces the state with a snapshot's (raft.StateMachine).
 func (p *Partition) Restore(r io.Reader) error {

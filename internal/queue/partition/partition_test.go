@@ -321,3 +321,38 @@ func TestWaitLocalBeforeCommit(t *testing.T) {
 		t.Fatalf("Wait: %+v", r)
 	}
 }
+
+// Snapshot freezes the state when it is called and encodes it when read:
+// applies and compaction's resizes in between do not leak into it.
+func TestSnapshotIsFrozenWhenTaken(t *testing.T) {
+	p, l, applied := newTestPartition(t)
+	for i := range 5 {
+		produce(t, p, l, applied, buildBatch(3, int64(1000+100*i), -1, -1))
+	}
+	p.mu.RLock()
+	want := encodeState(&p.st)
+	first := p.st.refs[0]
+	p.mu.RUnlock()
+	rc, err := p.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read it (as raft's background writer does) while the state moves on:
+	// -race checks that the two share nothing that is written.
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(rc)
+		done <- b
+	}()
+	for i := range 3 {
+		produce(t, p, l, applied, buildBatch(2, int64(2000+100*i), -1, -1))
+	}
+	p.resize([]resized{{index: first.index, size: first.size - 7}})
+	got := <-done
+	if !bytes.Equal(got, want) {
+		t.Fatalf("snapshot read after later applies differs from the state when it was taken (%d vs %d bytes)", len(got), len(want))
+	}
+	if st, err := decodeState(got, producer.Config{}); err != nil || len(st.refs) != 5 || st.refs[0].size != first.size {
+		t.Fatalf("decoded snapshot: %v, %d refs", err, len(st.refs))
+	}
+}

@@ -20,7 +20,11 @@ var errBadSnapshot = errors.New("partition: bad snapshot")
 
 func newBytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
-func encodeState(st *state) []byte {
+func encodeState(st *state) []byte { return encodeFrozen(st, st.producers.Snapshot()) }
+
+// encodeFrozen encodes st's offsets, index and epochs, and the producer
+// state already encoded as ps.
+func encodeFrozen(st *state, ps []byte) []byte {
 	b := make([]byte, 0, 64+len(st.refs)*12)
 	b = append(b, snapVersion)
 	b = binary.AppendVarint(b, st.next)
@@ -40,7 +44,6 @@ func encodeState(st *state) []byte {
 		b = binary.AppendVarint(b, int64(e.epoch))
 		b = binary.AppendVarint(b, e.start)
 	}
-	ps := st.producers.Snapshot()
 	b = binary.AppendUvarint(b, uint64(len(ps)))
 	return append(b, ps...)
 }

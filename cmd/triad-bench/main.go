@@ -70,11 +70,8 @@ func runCoord(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&cfg.PerConn, "per-conn", 0, "goroutines per connection (default 10)")
 	fs.IntVar(&cfg.WatchRate, "watch-rate", 0, "Puts per second in the watch row (default 1000)")
 	fs.IntVar(&cfg.LockWorkers, "lock-workers", 0, "contending sessions in the lock row (default 10)")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	if *endpoints == "" {
 		fmt.Fprintln(stderr, "triad-bench coord: --endpoints is required")
@@ -83,17 +80,34 @@ func runCoord(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cfg.Endpoints = strings.Split(*endpoints, ",")
 	cfg.Rows = strings.Split(*rows, ",")
 
-	enc := json.NewEncoder(stdout)
-	err := benchcoord.Run(ctx, cfg, func(r benchcoord.Result) {
-		if *asJSON {
-			_ = enc.Encode(r) // one line per row
-		} else {
-			fmt.Fprintln(stdout, r)
-		}
-	})
-	if err != nil {
+	if err := benchcoord.Run(ctx, cfg, printer[benchcoord.Result](stdout, *asJSON)); err != nil {
 		fmt.Fprintln(stderr, "triad-bench coord:", err)
 		return 1
 	}
 	return 0
+}
+
+// parse parses a subcommand's flags (args[1:]); when it returns false the
+// command ends with the code (0 after -h, 2 for a bad flag).
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
+}
+
+// printer is the callback a benchmark's Run calls with each row: a line of
+// text, or with --json one JSON object per line.
+func printer[R any](w io.Writer, asJSON bool) func(R) {
+	enc := json.NewEncoder(w)
+	return func(r R) {
+		if asJSON {
+			_ = enc.Encode(r)
+		} else {
+			fmt.Fprintln(w, r)
+		}
+	}
 }

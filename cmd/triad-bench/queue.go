@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,11 +29,8 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.DurationVar(&cfg.Linger, "linger", 0, "kgo producer linger (default 0)")
 	fs.IntVar(&cfg.Rate, "rate", 0, "e2e rows' producer rate in bytes/s (default 20000000)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory on the filesystem the disk row measures (default $TMPDIR)")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	if *brokers != "" {
 		cfg.Brokers = strings.Split(*brokers, ",")
@@ -43,15 +39,7 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Rows = strings.Split(*rows, ",")
 	}
 
-	enc := json.NewEncoder(stdout)
-	err := benchqueue.Run(ctx, cfg, func(r benchqueue.Result) {
-		if *asJSON {
-			_ = enc.Encode(r) // one line per row
-		} else {
-			fmt.Fprintln(stdout, r)
-		}
-	})
-	if err != nil {
+	if err := benchqueue.Run(ctx, cfg, printer[benchqueue.Result](stdout, *asJSON)); err != nil {
 		fmt.Fprintln(stderr, "triad-bench queue:", err)
 		if errors.Is(err, benchqueue.ErrConfig) {
 			return 2

@@ -123,12 +123,8 @@ func (c *conn) readLoop() {
 		}
 		p := c.handle(frame)
 		reuse = nil
-		if len(frame) >= 2 && binary.BigEndian.Uint16(frame) == produceKey && cap(frame) <= maxReusedFrame {
-			// A Produce is done with its frame once handled (its batches
-			// were proposed, and raft copied them): the next request may
-			// be read into it. Other requests' decoded fields may alias
-			// the frame for as long as they live.
-			reuse = frame[:0]
+		if len(frame) >= 2 && frameFree[int16(binary.BigEndian.Uint16(frame))] && cap(frame) <= maxReusedFrame {
+			reuse = frame[:0] // see frameFree
 		}
 		if p == nil {
 			continue // no response (acks=0)

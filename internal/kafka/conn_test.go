@@ -63,18 +63,7 @@ func readResp(t *testing.T, c net.Conn) (int32, []byte) {
 func roundTrip(t *testing.T, c net.Conn, corr int32, req kmsg.Request) kmsg.Response {
 	t.Helper()
 	writeReq(t, c, corr, req)
-	got, body := readResp(t, c)
-	if got != corr {
-		t.Fatalf("correlation id %d, want %d", got, corr)
-	}
-	resp := req.ResponseKind()
-	if resp.IsFlexible() && req.Key() != apiVersionsKey {
-		body = body[1:] // empty tagged fields
-	}
-	if err := resp.ReadFrom(body); err != nil {
-		t.Fatalf("decoding %T: %v", resp, err)
-	}
-	return resp
+	return readInto(t, c, corr, req)
 }
 
 func expectClosed(t *testing.T, c net.Conn) {

@@ -47,6 +47,12 @@ type api struct {
 	handle   handlerFunc
 }
 
+// frameFree are the apis whose handlers keep nothing of the request frame
+// once they return (decoded byte fields alias the frame), so that the
+// connection reads its next request into the same buffer. Produce: its
+// batches were proposed, and raft copied them (Backend.Produce's contract).
+var frameFree = map[int16]bool{0: true}
+
 // Supported version ranges; each api's file explains its bounds.
 var defaultAPIs = map[int16]api{
 	0:  {produceMin, produceMax, handleProduce},

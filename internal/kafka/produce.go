@@ -45,7 +45,6 @@ import (
 )
 
 const (
-	produceKey = 0
 	produceMin = 3
 	produceMax = 9
 )

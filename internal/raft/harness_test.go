@@ -306,3 +306,23 @@ func (c *cluster) waitApplied(id, group uint64, want []uint64) {
 		return true
 	})
 }
+
+// lagFollower stops one follower of group, proposes n requests through the
+// leader, and returns the stopped node and the proposed request IDs.
+func (c *cluster) lagFollower(group uint64, n int) (uint64, []uint64) {
+	c.t.Helper()
+	ld := c.leader(group)
+	var lag uint64
+	for _, id := range c.ids {
+		if id != ld.id {
+			lag = id
+			break
+		}
+	}
+	c.stop(lag)
+	var ids []uint64
+	for range n {
+		ids = append(ids, c.propose(group))
+	}
+	return lag, ids
+}

@@ -100,20 +100,8 @@ func TestLaggingFollowerCaughtUpBySnapshot(t *testing.T) {
 		cfg.SegmentBytes = 512 // small segments so DropPrefix frees some
 	})
 	c.createGroupAll(1)
+	lag, ids := c.lagFollower(1, 120)
 	ld := c.leader(1)
-	var lag uint64
-	for _, id := range c.ids {
-		if id != ld.id {
-			lag = id
-			break
-		}
-	}
-	c.stop(lag)
-	var ids []uint64
-	for range 120 {
-		ids = append(ids, c.propose(1))
-	}
-	ld = c.leader(1)
 	g, _ := ld.host.group(1)
 	if first, _ := g.st.FirstIndex(); first < 50 {
 		t.Fatalf("leader did not compact: first index %d", first)

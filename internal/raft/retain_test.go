@@ -18,20 +18,8 @@ func TestRetainedLog(t *testing.T) {
 	})
 	c.retain = true
 	c.createGroupAll(1)
+	lag, ids := c.lagFollower(1, 120)
 	ld := c.leader(1)
-	var lag uint64
-	for _, id := range c.ids {
-		if id != ld.id {
-			lag = id
-			break
-		}
-	}
-	c.stop(lag)
-	var ids []uint64
-	for range 120 {
-		ids = append(ids, c.propose(1))
-	}
-	ld = c.leader(1)
 	if first, _ := ld.host.LogFirstIndex(1); first != 1 {
 		t.Fatalf("leader's retained log starts at %d, want 1", first)
 	}

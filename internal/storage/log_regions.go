@@ -11,10 +11,10 @@ import (
 	"triad/internal/storage/vfs"
 )
 
-// Region is a run of bytes in one of the log's files.
-type Region struct {
-	f        vfs.File
-	Off, Len int64
+// region is a run of bytes in one of the log's files.
+type region struct {
+	f      vfs.File
+	off, n int64
 }
 
 // Regions is the data of some entries as regions of the segment files,
@@ -28,7 +28,7 @@ type Region struct {
 // own format carries its own checksums (Kafka's batch CRC).
 type Regions struct {
 	l     *Log
-	parts []Region
+	parts []region
 	files []vfs.File // pinned, each once
 	n     int64
 }
@@ -68,7 +68,7 @@ func (l *Log) DataRegions(idx []uint64, skip int64) (*Regions, error) {
 	if idx[0] > flushed {
 		return nil, fmt.Errorf("%w: %d is not flushed yet", ErrUnavailable, idx[0])
 	}
-	r := &Regions{l: l, parts: make([]Region, 0, len(idx))}
+	r := &Regions{l: l, parts: make([]region, 0, len(idx))}
 	k := sort.Search(len(l.segs), func(k int) bool { return l.segs[k].last >= idx[0] })
 	for n, i := range idx {
 		if i > flushed {
@@ -101,7 +101,7 @@ func (l *Log) DataRegions(idx []uint64, skip int64) (*Regions, error) {
 			r.files = append(r.files, s.f)
 			l.pinLocked(s.f)
 		}
-		r.parts = append(r.parts, Region{f: s.f, Off: start, Len: end - start})
+		r.parts = append(r.parts, region{f: s.f, off: start, n: end - start})
 		r.n += end - start
 	}
 	return r, nil
@@ -110,18 +110,15 @@ func (l *Log) DataRegions(idx []uint64, skip int64) (*Regions, error) {
 // Len is the number of bytes in the regions.
 func (r *Regions) Len() int { return int(r.n) }
 
-// Count is the number of regions (entries).
-func (r *Regions) Count() int { return len(r.parts) }
-
 // Bytes reads the regions into one slice.
 func (r *Regions) Bytes() ([]byte, error) {
 	out := make([]byte, r.n)
 	p := 0
 	for _, g := range r.parts {
-		if n, err := g.f.ReadAt(out[p:p+int(g.Len)], g.Off); n < int(g.Len) {
-			return nil, fmt.Errorf("storage: read region at %d: %w", g.Off, err)
+		if n, err := g.f.ReadAt(out[p:p+int(g.n)], g.off); n < int(g.n) {
+			return nil, fmt.Errorf("storage: read region at %d: %w", g.off, err)
 		}
-		p += int(g.Len)
+		p += int(g.n)
 	}
 	return out, nil
 }
@@ -134,11 +131,11 @@ func (r *Regions) Bytes() ([]byte, error) {
 func (r *Regions) WriteTo(bw *bufio.Writer, sock syscall.Conn) error {
 	for i := 0; i < len(r.parts); {
 		g := r.parts[i]
-		if sock != nil && g.Len >= sendFileMin {
+		if sock != nil && g.n >= sendFileMin {
 			if err := bw.Flush(); err != nil {
 				return err
 			}
-			_, ok, err := vfs.SendFile(sock, g.f, g.Off, g.Len)
+			_, ok, err := vfs.SendFile(sock, g.f, g.off, g.n)
 			if ok {
 				if err != nil {
 					return fmt.Errorf("storage: send region: %w", err)
@@ -165,11 +162,11 @@ func (r *Regions) copySpan(bw *bufio.Writer, i int, smallOnly bool) (int, error)
 	defer spanPool.Put(bp)
 	buf := *bp
 	g := r.parts[i]
-	if g.Len > int64(len(buf)) { // a large region without sendfile: in chunks
-		for off := int64(0); off < g.Len; {
-			n := min(g.Len-off, int64(len(buf)))
-			if m, err := g.f.ReadAt(buf[:n], g.Off+off); int64(m) < n {
-				return 0, fmt.Errorf("storage: read region at %d: %w", g.Off+off, err)
+	if g.n > int64(len(buf)) { // a large region without sendfile: in chunks
+		for off := int64(0); off < g.n; {
+			n := min(g.n-off, int64(len(buf)))
+			if m, err := g.f.ReadAt(buf[:n], g.off+off); int64(m) < n {
+				return 0, fmt.Errorf("storage: read region at %d: %w", g.off+off, err)
 			}
 			if _, err := bw.Write(buf[:n]); err != nil {
 				return 0, err
@@ -181,18 +178,18 @@ func (r *Regions) copySpan(bw *bufio.Writer, i int, smallOnly bool) (int, error)
 	j := i + 1
 	for j < len(r.parts) {
 		h := r.parts[j]
-		if h.f != g.f || h.Off < g.Off || h.Off+h.Len-g.Off > int64(len(buf)) || (smallOnly && h.Len >= sendFileMin) {
+		if h.f != g.f || h.off < g.off || h.off+h.n-g.off > int64(len(buf)) || (smallOnly && h.n >= sendFileMin) {
 			break
 		}
 		j++
 	}
 	last := r.parts[j-1]
-	span := buf[:last.Off+last.Len-g.Off]
-	if n, err := g.f.ReadAt(span, g.Off); n < len(span) {
-		return 0, fmt.Errorf("storage: read region at %d: %w", g.Off, err)
+	span := buf[:last.off+last.n-g.off]
+	if n, err := g.f.ReadAt(span, g.off); n < len(span) {
+		return 0, fmt.Errorf("storage: read region at %d: %w", g.off, err)
 	}
 	for _, h := range r.parts[i:j] {
-		if _, err := bw.Write(span[h.Off-g.Off : h.Off-g.Off+h.Len]); err != nil {
+		if _, err := bw.Write(span[h.off-g.off : h.off-g.off+h.n]); err != nil {
 			return 0, err
 		}
 	}

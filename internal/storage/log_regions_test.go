@@ -87,8 +87,8 @@ func TestDataRegions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Len() != len(want) || r.Count() != len(idx) {
-			t.Fatalf("Len %d Count %d, want %d %d", r.Len(), r.Count(), len(want), len(idx))
+		if r.Len() != len(want) || len(r.parts) != len(idx) {
+			t.Fatalf("Len %d Count %d, want %d %d", r.Len(), len(r.parts), len(want), len(idx))
 		}
 		if b, err := r.Bytes(); err != nil || !bytes.Equal(b, want) {
 			t.Fatalf("Bytes: %v (equal %v)", err, bytes.Equal(b, want))

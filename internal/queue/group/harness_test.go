@@ -232,3 +232,16 @@ func instanceOf(r JoinResponse) string {
 func (e *env) heartbeat(groupID string, r JoinResponse) error {
 	return e.c.Heartbeat(context.Background(), HeartbeatRequest{Group: groupID, Generation: r.Generation, MemberID: r.MemberID})
 }
+
+// joinTwo joins two consumers to group and returns the leader's answer
+// and the follower's, for generation 1.
+func (e *env) joinTwo(group string) (leader, follower JoinResponse) {
+	a := e.joinAsync(consumerJoin(group, ""))
+	b := e.joinAsync(consumerJoin(group, ""))
+	e.advance(time.Second)
+	leader, follower = a.result(), b.result()
+	if leader.Leader != leader.MemberID {
+		leader, follower = follower, leader
+	}
+	return leader, follower
+}

@@ -24,11 +24,19 @@ func (c *Coordinator) JoinGroup(ctx context.Context, r JoinRequest) JoinResponse
 	if wait == nil {
 		return resp
 	}
+	return await(ctx, wait, func(err error) JoinResponse {
+		return joinErr(r.MemberID, fmt.Errorf("group: join %q: %w", r.Group, err))
+	})
+}
+
+// await returns the answer that comes on wait, or cancelled's when ctx
+// ends first.
+func await[R any](ctx context.Context, wait <-chan R, cancelled func(error) R) R {
 	select {
-	case resp := <-wait:
-		return resp
+	case r := <-wait:
+		return r
 	case <-ctx.Done():
-		return JoinResponse{Err: fmt.Errorf("group: join %q: %w", r.Group, ctx.Err()), MemberID: r.MemberID, Generation: -1}
+		return cancelled(ctx.Err())
 	}
 }
 

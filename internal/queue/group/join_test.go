@@ -211,13 +211,7 @@ func TestPendingMemberIDExpires(t *testing.T) {
 func TestNotRejoinedSyncMemberRemoved(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, Config{})
-		a := e.joinAsync(consumerJoin("g", ""))
-		b := e.joinAsync(consumerJoin("g", ""))
-		e.advance(time.Second)
-		ra, rb := a.result(), b.result()
-		if ra.Leader != ra.MemberID {
-			ra, rb = rb, ra
-		}
+		ra, rb := e.joinTwo("g")
 		// The leader syncs; the follower never does.
 		ls := e.syncAsync(SyncRequest{Group: "g", Generation: 1, MemberID: ra.MemberID,
 			Assignments: []MemberAssignment{{MemberID: ra.MemberID, Assignment: []byte("x")}}})
@@ -342,13 +336,7 @@ func TestSyncErrors(t *testing.T) {
 func TestPersistFailureAtSync(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, Config{})
-		a := e.joinAsync(consumerJoin("g", ""))
-		b := e.joinAsync(consumerJoin("g", ""))
-		e.advance(time.Second)
-		ra, rb := a.result(), b.result()
-		if ra.Leader != ra.MemberID {
-			ra, rb = rb, ra
-		}
+		ra, rb := e.joinTwo("g")
 		fs := e.syncAsync(SyncRequest{Group: "g", Generation: 1, MemberID: rb.MemberID})
 		synctest.Wait()
 		e.setPersistErr(context.DeadlineExceeded)

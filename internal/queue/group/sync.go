@@ -18,12 +18,9 @@ func (c *Coordinator) SyncGroup(ctx context.Context, r SyncRequest) SyncResponse
 	if wait == nil {
 		return resp
 	}
-	select {
-	case resp := <-wait:
-		return resp
-	case <-ctx.Done():
-		return SyncResponse{Err: fmt.Errorf("group: sync %q: %w", r.Group, ctx.Err())}
-	}
+	return await(ctx, wait, func(err error) SyncResponse {
+		return SyncResponse{Err: fmt.Errorf("group: sync %q: %w", r.Group, err)}
+	})
 }
 
 // pendingAssignment is a leader's assignment on its way to Persist.

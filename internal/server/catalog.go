@@ -34,15 +34,7 @@ type coordCatalog struct {
 }
 
 func (c coordCatalog) LoadTopics(ctx context.Context) (map[string][]byte, error) {
-	resp, err := c.kv.Range(ctx, &pb.RangeRequest{Key: []byte(catalogTopics), RangeEnd: prefixEnd(catalogTopics)})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]byte, len(resp.Kvs))
-	for _, kv := range resp.Kvs {
-		out[strings.TrimPrefix(string(kv.Key), catalogTopics)] = kv.Value
-	}
-	return out, nil
+	return c.Load(ctx, "topics") // catalogTopics
 }
 
 func (c coordCatalog) CreateTopic(ctx context.Context, name string, rec []byte) (bool, error) {
